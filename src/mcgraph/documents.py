@@ -1,0 +1,335 @@
+"""Reading one input document (JSON-LD, Turtle, N-Triples, N-Quads, TriG, RDF/XML) into RDF quads.
+
+Every refusal is a :class:`~mcgraph.errors.DocumentError` naming the document: too large, not
+UTF-8, JSON nested too deeply, an over-long literal, a DOCTYPE in RDF/XML, a missing JSON-LD
+context, or a parser error with its line and column. Limits are checked before the parser that
+they protect ever sees the input.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph
+from pyld import jsonld
+
+from mcgraph.contexts import ContextResolver
+from mcgraph.errors import (
+    DocumentError,
+    MalformedDocumentError,
+    UnsafeDocumentError,
+    UnsupportedFormatError,
+)
+from mcgraph.settings import Settings
+from mcgraph.vocab import RDF
+
+__all__ = ["FORMATS", "RdfDocument", "guess_format", "read_document", "read_path"]
+
+_RDF_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
+    "jsonld": pyoxigraph.RdfFormat.JSON_LD,
+    "turtle": pyoxigraph.RdfFormat.TURTLE,
+    "ntriples": pyoxigraph.RdfFormat.N_TRIPLES,
+    "nquads": pyoxigraph.RdfFormat.N_QUADS,
+    "trig": pyoxigraph.RdfFormat.TRIG,
+    "rdfxml": pyoxigraph.RdfFormat.RDF_XML,
+}
+#: The format names accepted everywhere (CLI, API, settings).
+FORMATS: tuple[str, ...] = tuple(_RDF_FORMATS)
+
+_EXTENSIONS = {
+    ".jsonld": "jsonld",
+    ".json": "jsonld",
+    ".ttl": "turtle",
+    ".nt": "ntriples",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".rdf": "rdfxml",
+    ".owl": "rdfxml",
+    ".xml": "rdfxml",
+}
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+# pyoxigraph expands internal XML entities without limit and aborts the process ("billion laughs").
+_XML_DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_XML_START = re.compile(r"<(\?xml|!DOCTYPE|!--|rdf:RDF\b|[\w.-]+:[\w.-]+\s+xmlns)", re.IGNORECASE)
+_TURTLE_DIRECTIVE = re.compile(r"(@prefix|@base|PREFIX|BASE)\s", re.IGNORECASE)
+_TRIG_GRAPH = re.compile(r"^\s*(GRAPH\s|\{|\S+\s*\{)", re.MULTILINE | re.IGNORECASE)
+_NT_TERM = re.compile(r'<[^>\s]*>|_:\S+|"(?:[^"\\]|\\.)*"(?:@[\w-]+|\^\^<[^>\s]*>)?')
+_RDF_TYPE = pyoxigraph.NamedNode(RDF + "type")
+
+
+@dataclass(frozen=True)
+class RdfDocument:
+    """One input document as RDF: de-duplicated quads in document order, plus provenance."""
+
+    source: str
+    format: str
+    quads: tuple[pyoxigraph.Quad, ...]
+    #: sha256 (hex) of the raw bytes as received, envelope included.
+    checksum: str
+    #: True when an ELM ``{payload, signatures}`` envelope was unwrapped.
+    sealed: bool
+
+
+def read_path(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    settings: Settings,
+    resolver: ContextResolver,
+) -> RdfDocument:
+    """Read one file; an unreadable or oversized file is a DocumentError naming it."""
+    source = str(path)
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            _check_size(size, source, settings)  # before reading a huge file into memory
+            data = handle.read(settings.max_document_bytes + 1)
+    except OSError as error:
+        raise DocumentError(source, f"cannot read the file: {error.strerror or error}") from None
+    return read_document(data, source=source, format=format, settings=settings, resolver=resolver)
+
+
+def read_document(
+    data: bytes,
+    *,
+    source: str,
+    format: str | None = None,
+    settings: Settings,
+    resolver: ContextResolver,
+) -> RdfDocument:
+    """Parse ``data`` (named ``source`` in every error) into an :class:`RdfDocument`.
+
+    The format is ``format`` when given, else guessed from ``source``'s extension or sniffed.
+
+    :raises UnsupportedFormatError: unknown format.
+    :raises UnsafeDocumentError: over a size, depth or literal limit, or RDF/XML with a DTD.
+    :raises MalformedDocumentError: not UTF-8, or the parser rejects it.
+    :raises ContextUnavailableError: a JSON-LD context that cannot be resolved.
+    """
+    _check_size(len(data), source, settings)
+    if format is None:
+        format = guess_format(source, data)
+    elif format not in _RDF_FORMATS:
+        raise UnsupportedFormatError(source, f"unknown format {format!r}; use one of {FORMATS}")
+    text = _decode(data, source)
+    sealed = False
+    if format == "jsonld":
+        quads, sealed = _read_jsonld(text, source, settings, resolver)
+    else:
+        if format == "rdfxml" and _XML_DTD.search(text):
+            raise UnsafeDocumentError(source, "RDF/XML with a DOCTYPE or ENTITY is refused")
+        quads = _parse(text, format, source)
+    _check_literals(quads, source, settings)
+    return RdfDocument(
+        source=source,
+        format=format,
+        quads=tuple(dict.fromkeys(quads)),
+        checksum=hashlib.sha256(data).hexdigest(),
+        sealed=sealed,
+    )
+
+
+def guess_format(name: str | None, data: bytes) -> str:
+    """The format of a document from its file extension, else from its first bytes."""
+    source = name or "<input>"
+    if name:
+        by_extension = _EXTENSIONS.get(Path(name.split("?")[0]).suffix.lower())
+        if by_extension:
+            return by_extension
+    head = data[:4096].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if head.startswith(("{", "[")):
+        return "jsonld"
+    if _XML_START.match(head):
+        return "rdfxml"
+    lines = [line.strip() for line in head.splitlines()]
+    statement = next((line for line in lines if line and not line.startswith("#")), "")
+    if _TURTLE_DIRECTIVE.match(statement):
+        return "trig" if _TRIG_GRAPH.search(head) else "turtle"
+    if statement.startswith(("<", "_:")) and statement.endswith("."):
+        terms = len(_NT_TERM.findall(statement))
+        if terms in (3, 4):
+            return "ntriples" if terms == 3 else "nquads"
+        return "turtle"
+    raise UnsupportedFormatError(
+        source, f"cannot tell the format from the name or content; use one of {FORMATS}"
+    )
+
+
+# -- checks -------------------------------------------------------------------------------------
+
+
+def _check_size(size: int, source: str, settings: Settings) -> None:
+    if size > settings.max_document_bytes:
+        raise UnsafeDocumentError(
+            source, f"{size} bytes is over the {settings.max_document_bytes}-byte document limit"
+        )
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8-sig")  # a UTF-8 byte order mark is tolerated and dropped
+    except UnicodeDecodeError as error:
+        raise MalformedDocumentError(
+            source, f"not UTF-8 text (invalid byte at offset {error.start})"
+        ) from None
+
+
+def _check_json_depth(text: str, source: str, settings: Settings) -> None:
+    """Refuse JSON nested deeper than allowed without recursing (json.loads would)."""
+    limit = settings.max_json_depth
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    if len(brackets) > limit and max(accumulate(map(_BRACKET_STEP.__getitem__, brackets))) > limit:
+        raise UnsafeDocumentError(source, f"JSON nested deeper than {limit} levels")
+
+
+def _check_literals(quads: list[pyoxigraph.Quad], source: str, settings: Settings) -> None:
+    limit = settings.max_literal_chars
+    for quad in quads:
+        term = quad.object
+        if isinstance(term, pyoxigraph.Literal) and len(term.value) > limit:
+            raise UnsafeDocumentError(source, f"a literal is longer than {limit} characters")
+
+
+def _scan_json(root: Any, source: str, settings: Settings, resolver: ContextResolver | None) -> None:
+    """One iterative walk: refuse over-long strings and, given a resolver, inline contexts.
+
+    Inlining replaces ``@context`` values in place (the document is ours, fresh from
+    json.loads); the replacements are the resolver's shared, memoised context objects.
+    """
+    limit = settings.max_literal_chars
+    stack = [root] if isinstance(root, dict | list) else []
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            if key == "@context":
+                if resolver is not None:
+                    node[key] = resolver.inline_context(value, source=source)
+                continue
+            if isinstance(value, str):
+                if len(value) > limit:
+                    raise UnsafeDocumentError(
+                        source, f"a JSON string is longer than {limit} characters"
+                    )
+            elif isinstance(value, dict | list):
+                stack.append(value)
+
+
+# -- JSON-LD ------------------------------------------------------------------------------------
+
+
+def _load_json(text: str, source: str, settings: Settings, what: str = "JSON") -> Any:
+    _check_json_depth(text, source, settings)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise MalformedDocumentError(
+            source, f"malformed {what}: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+    except RecursionError:
+        raise UnsafeDocumentError(source, f"{what} nested too deeply to parse") from None
+
+
+def _unwrap(document: Any, source: str, settings: Settings) -> tuple[Any, bool]:
+    """The credential inside an ELM ``{payload, signatures}`` envelope, else the document.
+
+    The payload may be JSON text (as in the ELM samples), base64url-encoded JSON (JWS
+    style), or already an object.
+    """
+    if not (
+        isinstance(document, dict)
+        and "payload" in document
+        and "signatures" in document
+        and "@context" not in document
+    ):
+        return document, False
+    payload = document["payload"]
+    if isinstance(payload, str):
+        if not payload.lstrip().startswith("{"):
+            try:
+                raw = base64.b64decode(payload + "=" * (-len(payload) % 4), b"-_", validate=True)
+            except binascii.Error:
+                raise MalformedDocumentError(
+                    source, "the sealed payload is neither JSON nor base64url"
+                ) from None
+            payload = _decode(raw, source)
+        payload = _load_json(payload, source, settings, "JSON in the sealed payload")
+    if not isinstance(payload, dict):
+        raise MalformedDocumentError(source, "the sealed payload is not a JSON object")
+    return payload, True
+
+
+def _read_jsonld(
+    text: str, source: str, settings: Settings, resolver: ContextResolver
+) -> tuple[list[pyoxigraph.Quad], bool]:
+    document, sealed = _unwrap(_load_json(text, source, settings), source, settings)
+    if settings.jsonld_engine == "pyld":
+        _scan_json(document, source, settings, None)
+        return _jsonld_with_pyld(document, source, resolver), sealed
+    _scan_json(document, source, settings, resolver)
+    quads = _parse(json.dumps(document, ensure_ascii=False), "jsonld", source)
+    if _has_orphan_types(quads):
+        # pyoxigraph 0.5 keeps the rdf:type of a node nested under a key the context does not
+        # define, where JSON-LD drops the whole value; the reference engine decides such cases.
+        # The document already carries its contexts inline, so pyld needs no loader calls.
+        return _jsonld_with_pyld(document, source, resolver), sealed
+    return quads, sealed
+
+
+def _jsonld_with_pyld(document: Any, source: str, resolver: ContextResolver) -> list[pyoxigraph.Quad]:
+    options = {"documentLoader": resolver.pyld_loader(source), "format": "application/n-quads"}
+    try:
+        nquads = jsonld.to_rdf(document, options)
+    except jsonld.JsonLdError as error:
+        cause: BaseException | None = error
+        while cause is not None:  # pyld wraps our loader's errors; surface the original
+            if isinstance(cause, DocumentError):
+                raise cause from None
+            cause = cause.__cause__
+        problem = error.args[0] if error.args else error.type
+        raise MalformedDocumentError(source, f"invalid JSON-LD: {problem} ({error.code})") from None
+    except RecursionError:
+        raise UnsafeDocumentError(source, "JSON-LD nested too deeply for pyld") from None
+    return _parse(nquads, "nquads", source)
+
+
+def _has_orphan_types(quads: list[pyoxigraph.Quad]) -> bool:
+    """Whether some node has nothing but rdf:type and nothing points at it."""
+    typed_only: set[object] = set()
+    described: set[object] = set()
+    for quad in quads:
+        if quad.predicate == _RDF_TYPE:
+            typed_only.add(quad.subject)
+        else:
+            described.add(quad.subject)
+    candidates = typed_only - described
+    if not candidates:
+        return False
+    referenced = {quad.object for quad in quads} | {quad.graph_name for quad in quads}
+    return bool(candidates - referenced)
+
+
+# -- RDF syntaxes -------------------------------------------------------------------------------
+
+
+def _parse(text: str, format: str, source: str) -> list[pyoxigraph.Quad]:
+    """All quads of ``text``; blank nodes renamed so documents never share them in a store."""
+    try:
+        return list(pyoxigraph.parse(text, _RDF_FORMATS[format], rename_blank_nodes=True))
+    except SyntaxError as error:
+        raise MalformedDocumentError(source, f"malformed {format}: {error.msg}") from None
+    except MemoryError:
+        # pyoxigraph's parsers cap one token at 16 MiB and report it as MemoryError.
+        raise UnsafeDocumentError(source, "a token or literal too large to parse") from None

@@ -1,0 +1,122 @@
+"""The one settings object: environment variables prefixed ``MCGRAPH_``, overridden by CLI flags.
+
+No other module reads the environment. Build a ``Settings`` with :func:`load_settings` and pass
+it down; CLI flags are applied with :meth:`Settings.replace`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from mcgraph.errors import ConfigurationError
+
+ENV_PREFIX = "MCGRAPH_"
+
+#: Hosts whose JSON-LD contexts may be fetched over HTTPS when fetching is enabled.
+DEFAULT_CONTEXT_HOSTS: tuple[str, ...] = (
+    "www.w3.org",
+    "w3id.org",
+    "data.europa.eu",
+    "purl.imsglobal.org",
+)
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "mcgraph" / "contexts"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything configurable in mcgraph, with the defaults a new user gets."""
+
+    #: Where the embedded store lives on disk.
+    store: Path = Path("mcgraph-data")
+    #: Context directories (each with an ``index.json``) searched before the cache.
+    contexts: tuple[Path, ...] = ()
+    #: The product's own context cache (same layout); fetched contexts are written here.
+    context_cache: Path = dataclasses.field(default_factory=_default_cache_dir)
+    #: Whether missing contexts may be fetched over HTTPS from ``context_hosts``.
+    fetch_contexts: bool = False
+    context_hosts: tuple[str, ...] = DEFAULT_CONTEXT_HOSTS
+    #: JSON-LD to RDF: ``pyoxigraph`` (fast, contexts inlined) or ``pyld`` (reference).
+    jsonld_engine: str = "pyoxigraph"
+    #: SHACL engine: ``sparql`` (shapes compiled to SPARQL) or ``pyshacl`` (reference).
+    shacl_engine: str = "sparql"
+    #: Largest input document accepted, in bytes.
+    max_document_bytes: int = 20 * 1024 * 1024
+    #: Largest single literal accepted, in characters.
+    max_literal_chars: int = 1024 * 1024
+    #: Deepest JSON nesting accepted.
+    max_json_depth: int = 200
+    #: Timeout for one context fetch, in seconds.
+    fetch_timeout: float = 10.0
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with the given fields changed; ``None`` values are ignored (unset CLI flags)."""
+        given = {key: value for key, value in changes.items() if value is not None}
+        return dataclasses.replace(self, **given)  # type: ignore[arg-type]
+
+
+def _as_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigurationError(f"{ENV_PREFIX}{name} must be true or false, not {value!r}")
+
+
+def _as_int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{ENV_PREFIX}{name} must be a whole number, not {value!r}") from None
+
+
+def _as_float(name: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigurationError(f"{ENV_PREFIX}{name} must be a number, not {value!r}") from None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``MCGRAPH_*`` environment variables over the defaults."""
+    env = os.environ if environ is None else environ
+    changes: dict[str, object] = {}
+    for field in dataclasses.fields(Settings):
+        name = field.name.upper()
+        raw = env.get(ENV_PREFIX + name)
+        if raw is None:
+            continue
+        if field.name in {"store", "context_cache"}:
+            changes[field.name] = Path(raw)
+        elif field.name == "contexts":
+            changes[field.name] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
+        elif field.name == "context_hosts":
+            changes[field.name] = tuple(h.strip() for h in raw.split(",") if h.strip())
+        elif field.name == "fetch_contexts":
+            changes[field.name] = _as_bool(name, raw)
+        elif field.name == "fetch_timeout":
+            changes[field.name] = _as_float(name, raw)
+        elif field.type in ("int", int):
+            changes[field.name] = _as_int(name, raw)
+        else:
+            changes[field.name] = raw
+    settings = Settings().replace(**changes)
+    _check(settings)
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    if settings.jsonld_engine not in {"pyoxigraph", "pyld"}:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}JSONLD_ENGINE must be pyoxigraph or pyld, not {settings.jsonld_engine!r}"
+        )
+    if settings.shacl_engine not in {"sparql", "pyshacl"}:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}SHACL_ENGINE must be sparql or pyshacl, not {settings.shacl_engine!r}"
+        )
