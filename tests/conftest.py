@@ -65,9 +65,19 @@ def as_document(settings: Settings, resolver: ContextResolver):  # type: ignore[
 
     def make(content: dict[str, Any] | str, source: str = "test.jsonld") -> RdfDocument:
         if isinstance(content, str):
-            return read_document(content.encode(), source=source, format="turtle",
-                                 settings=settings, resolver=resolver)
-        return read_document(json.dumps(content).encode(), source=source, format="jsonld",
-                             settings=settings, resolver=resolver)
+            return read_document(
+                content.encode(),
+                source=source,
+                format="turtle",
+                settings=settings,
+                resolver=resolver,
+            )
+        return read_document(
+            json.dumps(content).encode(),
+            source=source,
+            format="jsonld",
+            settings=settings,
+            resolver=resolver,
+        )
 
     return make

@@ -92,13 +92,22 @@ def _participation_form(doc: Json) -> None:
 
 
 REMOVE_MANDATORY: dict[str, Callable[[Json], None]] = {
-    "learner-identity": lambda d: strip(d, d["credentialSubject"]["id"], "fullName", "givenName",
-                                        "familyName", "nationalID", "identifier"),
+    "learner-identity": lambda d: strip(
+        d,
+        d["credentialSubject"]["id"],
+        "fullName",
+        "givenName",
+        "familyName",
+        "nationalID",
+        "identifier",
+    ),
     "title": lambda d: (strip(d, claim(d)["id"], "title"), strip(d, spec_id(d), "title")),  # type: ignore[func-returns-value]
     "issuer-country": _issuer_country,
     "awarding-body": lambda d: strip(d, awarding_body_id(d), "legalName", "prefLabel"),
     "date-of-issue": _date_of_issue,
-    "learning-outcomes": lambda d: strip(d, spec_id(d), "learningOutcome", "learningOutcomeSummary"),
+    "learning-outcomes": lambda d: strip(
+        d, spec_id(d), "learningOutcome", "learningOutcomeSummary"
+    ),
     "workload": lambda d: strip(d, spec_id(d), "creditPoint", "volumeOfLearning"),
     "level": lambda d: strip(d, spec_id(d), "eqfLevel", "nqfLevel"),
     "assessment-type": lambda d: strip(d, claim(d)["provenBy"]["specifiedBy"]["id"], "dcType"),
@@ -108,7 +117,9 @@ REMOVE_MANDATORY: dict[str, Callable[[Json], None]] = {
 
 REMOVE_OPTIONAL: dict[str, Callable[[Json], None]] = {
     "prerequisites": lambda d: strip(d, spec_id(d), "entryRequirement"),
-    "supervision-and-identity-verification": lambda d: strip(d, claim(d)["provenBy"]["id"], "idVerification"),
+    "supervision-and-identity-verification": lambda d: strip(
+        d, claim(d)["provenBy"]["id"], "idVerification"
+    ),
     "grade": lambda d: strip(d, claim(d)["provenBy"]["id"], "grade"),
     "integration-and-stackability": lambda d: strip(d, spec_id(d), "isPartialQualification"),
 }
@@ -123,8 +134,12 @@ def _set_everywhere(doc: Json, node_id: str, key: str, value: Any) -> None:
 
 def _bad_country(doc: Json) -> None:
     address = occurrences(doc, awarding_body_id(doc))[0]["location"]["address"]["id"]
-    _set_everywhere(doc, address, "countryCode",
-                    {"id": "http://publications.europa.eu/resource/authority/country/XXZ", "type": "Concept"})
+    _set_everywhere(
+        doc,
+        address,
+        "countryCode",
+        {"id": "http://publications.europa.eu/resource/authority/country/XXZ", "type": "Concept"},
+    )
 
 
 def _bad_points(doc: Json) -> None:
@@ -133,10 +148,17 @@ def _bad_points(doc: Json) -> None:
 
 
 BREAK_VALUE: dict[str, tuple[str, Callable[[Json], None]]] = {
-    "eqf-level-9": ("level", lambda d: _set_everywhere(
-        d, spec_id(d), "eqfLevel", {"id": "http://data.europa.eu/snb/eqf/9", "type": "Concept"})),
+    "eqf-level-9": (
+        "level",
+        lambda d: _set_everywhere(
+            d, spec_id(d), "eqfLevel", {"id": "http://data.europa.eu/snb/eqf/9", "type": "Concept"}
+        ),
+    ),
     "non-numeric-ects": ("workload", _bad_points),
     "no-such-country": ("issuer-country", _bad_country),
     "malformed-issue-date": ("date-of-issue", lambda d: d.update(issued="2023-13-45T25:00:00Z")),
-    "malformed-volume": ("workload", lambda d: _set_everywhere(d, spec_id(d), "volumeOfLearning", "sixty hours")),
+    "malformed-volume": (
+        "workload",
+        lambda d: _set_everywhere(d, spec_id(d), "volumeOfLearning", "sixty hours"),
+    ),
 }

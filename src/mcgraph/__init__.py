@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["DocumentReport", "McgraphError", "ValidationResult", "Validator", "__version__", "validate"]
+__all__ = [
+    "DocumentReport",
+    "McgraphError",
+    "ValidationResult",
+    "Validator",
+    "__version__",
+    "validate",
+]
 
 if TYPE_CHECKING:
     from mcgraph.errors import McgraphError

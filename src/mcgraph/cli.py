@@ -24,27 +24,61 @@ def _parser() -> argparse.ArgumentParser:
         prog="mcgraph",
         description="Knowledge graph and Annex I validator for EU micro-credentials (ELM v3).",
     )
-    parser.add_argument("--contexts", action="append", type=Path, metavar="DIR",
-                        help="JSON-LD context directory with an index.json (repeatable; env MCGRAPH_CONTEXTS)")
-    parser.add_argument("--fetch-contexts", action="store_true", default=None,
-                        help="fetch missing contexts over HTTPS from allow-listed hosts into the cache")
-    parser.add_argument("--store", type=Path, metavar="PATH",
-                        help="on-disk store location (env MCGRAPH_STORE, default ./mcgraph-data)")
+    parser.add_argument(
+        "--contexts",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help="JSON-LD context directory with an index.json (repeatable; env MCGRAPH_CONTEXTS)",
+    )
+    parser.add_argument(
+        "--fetch-contexts",
+        action="store_true",
+        default=None,
+        help="fetch missing contexts over HTTPS from allow-listed hosts into the cache",
+    )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        metavar="PATH",
+        help="on-disk store location (env MCGRAPH_STORE, default ./mcgraph-data)",
+    )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     validate = verbs.add_parser("validate", help="validate documents against the Annex I profile")
-    validate.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                          help="documents (JSON-LD, Turtle, N-Triples, N-Quads, TriG, RDF/XML) or directories")
-    validate.add_argument("--profile", choices=("issued", "specification", "auto"), default="auto",
-                          help="issued credential, catalogue specification, or detect (default)")
-    validate.add_argument("--shapes", action="append", type=Path, default=[], metavar="FILE",
-                          help="extra SHACL shapes to run with ours (repeatable), e.g. the ELM EDC profile")
+    validate.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="documents (JSON-LD, Turtle, N-Triples, N-Quads, TriG, RDF/XML) or directories",
+    )
+    validate.add_argument(
+        "--profile",
+        choices=("issued", "specification", "auto"),
+        default="auto",
+        help="issued credential, catalogue specification, or detect (default)",
+    )
+    validate.add_argument(
+        "--shapes",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="extra SHACL shapes to run with ours (repeatable), e.g. the ELM EDC profile",
+    )
     validate.add_argument("--format", choices=("text", "json"), default="text")
-    validate.add_argument("--engine", choices=("sparql", "pyshacl"),
-                          help="SHACL engine (env MCGRAPH_SHACL_ENGINE, default sparql)")
+    validate.add_argument(
+        "--engine",
+        choices=("sparql", "pyshacl"),
+        help="SHACL engine (env MCGRAPH_SHACL_ENGINE, default sparql)",
+    )
     validate.add_argument("--lang", default="en", help="language of messages (en, cs)")
-    validate.add_argument("--jsonld-engine", choices=("pyoxigraph", "pyld"),
-                          help="JSON-LD to RDF engine (env MCGRAPH_JSONLD_ENGINE, default pyoxigraph)")
+    validate.add_argument(
+        "--jsonld-engine",
+        choices=("pyoxigraph", "pyld"),
+        help="JSON-LD to RDF engine (env MCGRAPH_JSONLD_ENGINE, default pyoxigraph)",
+    )
 
     build = verbs.add_parser("build", help="regenerate derived data files (for maintainers)")
     build_verbs = build.add_subparsers(dest="what", required=True, metavar="WHAT")
@@ -72,7 +106,9 @@ def expand_files(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in DOCUMENT_SUFFIXES)
+            files += sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix in DOCUMENT_SUFFIXES
+            )
         else:
             files.append(path)
     return files
@@ -100,12 +136,17 @@ def _build(args: argparse.Namespace) -> int:
         root = resources.source_root()
         if root is None:
             raise UsageError("build vocabularies runs in a source checkout only")
-        for path in vocabularies.import_xsd_directory(args.source, root / "ontology" / "vocabularies"):
+        for path in vocabularies.import_xsd_directory(
+            args.source, root / "ontology" / "vocabularies"
+        ):
             print(f"wrote {path}")
         return 0
     if args.check:
-        drift = [name for name, text in shapegen.shape_files().items()
-                 if resources.data_dir("shapes").joinpath(name).read_text(encoding="utf-8") != text]
+        drift = [
+            name
+            for name, text in shapegen.shape_files().items()
+            if resources.data_dir("shapes").joinpath(name).read_text(encoding="utf-8") != text
+        ]
         for name in drift:
             print(f"shapes/{name} differs from what ontology/ generates")
         return 1 if drift else 0

@@ -57,9 +57,10 @@ _EXTENSIONS = {
     ".xml": "rdfxml",
 }
 
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+# JSON depth is measured on a skeleton of quotes and brackets (see _check_json_depth).
+_NOT_SKELETON = bytes(range(256)).translate(None, b'"[]{}')
+_SKELETON_STRING = re.compile(rb'"[^"]*"')
+_BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 # pyoxigraph expands internal XML entities without limit and aborts the process ("billion laughs").
 _XML_DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_START = re.compile(r"<(\?xml|!DOCTYPE|!--|rdf:RDF\b|[\w.-]+:[\w.-]+\s+xmlns)", re.IGNORECASE)
@@ -126,7 +127,7 @@ def read_document(
     text = _decode(data, source)
     sealed = False
     if format == "jsonld":
-        quads, sealed = _read_jsonld(text, source, settings, resolver)
+        quads, sealed = _read_jsonld(data, source, settings, resolver)
     else:
         if format == "rdfxml" and _XML_DTD.search(text):
             raise UnsafeDocumentError(source, "RDF/XML with a DOCTYPE or ENTITY is refused")
@@ -186,10 +187,17 @@ def _decode(data: bytes, source: str) -> str:
         ) from None
 
 
-def _check_json_depth(text: str, source: str, settings: Settings) -> None:
-    """Refuse JSON nested deeper than allowed without recursing (json.loads would)."""
+def _check_json_depth(raw: bytes, source: str, settings: Settings) -> None:
+    """Refuse JSON nested deeper than allowed, without recursing as json.loads would.
+
+    Byte-level and C-speed: drop escaped backslashes and quotes, keep only quotes and
+    brackets, drop quoted runs, then track the bracket depth. Up to the first syntax error
+    this sees the same nesting as json.loads (UTF-8 multi-byte sequences hold no ASCII).
+    """
     limit = settings.max_json_depth
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    brackets = _SKELETON_STRING.sub(b"", raw.translate(None, _NOT_SKELETON))
     if len(brackets) > limit and max(accumulate(map(_BRACKET_STEP.__getitem__, brackets))) > limit:
         raise UnsafeDocumentError(source, f"JSON nested deeper than {limit} levels")
 
@@ -230,10 +238,11 @@ def _scan_json(root: Any, source: str, settings: Settings, resolver: ContextReso
 # -- JSON-LD ------------------------------------------------------------------------------------
 
 
-def _load_json(text: str, source: str, settings: Settings, what: str = "JSON") -> Any:
-    _check_json_depth(text, source, settings)
+def _load_json(raw: bytes, source: str, settings: Settings, what: str = "JSON") -> Any:
+    """Parse UTF-8 JSON after the depth check."""
+    _check_json_depth(raw, source, settings)
     try:
-        return json.loads(text)
+        return json.loads(raw)
     except json.JSONDecodeError as error:
         raise MalformedDocumentError(
             source, f"malformed {what}: {error.msg} at line {error.lineno} column {error.colno}"
@@ -264,22 +273,25 @@ def _unwrap(document: Any, source: str, settings: Settings) -> tuple[Any, bool]:
                 raise MalformedDocumentError(
                     source, "the sealed payload is neither JSON nor base64url"
                 ) from None
-            payload = _decode(raw, source)
-        payload = _load_json(payload, source, settings, "JSON in the sealed payload")
+            _decode(raw, source)  # the same UTF-8 rule as the document itself
+        else:
+            raw = payload.encode()
+        payload = _load_json(raw, source, settings, "JSON in the sealed payload")
     if not isinstance(payload, dict):
         raise MalformedDocumentError(source, "the sealed payload is not a JSON object")
     return payload, True
 
 
 def _read_jsonld(
-    text: str, source: str, settings: Settings, resolver: ContextResolver
+    data: bytes, source: str, settings: Settings, resolver: ContextResolver
 ) -> tuple[list[pyoxigraph.Quad], bool]:
-    document, sealed = _unwrap(_load_json(text, source, settings), source, settings)
+    document, sealed = _unwrap(_load_json(data, source, settings), source, settings)
     if settings.jsonld_engine == "pyld":
         _scan_json(document, source, settings, None)
         return _jsonld_with_pyld(document, source, resolver), sealed
     _scan_json(document, source, settings, resolver)
-    quads = _parse(json.dumps(document, ensure_ascii=False), "jsonld", source)
+    text = json.dumps(document, ensure_ascii=False, check_circular=False, separators=(",", ":"))
+    quads = _parse(text, "jsonld", source)
     if _has_orphan_types(quads):
         # pyoxigraph 0.5 keeps the rdf:type of a node nested under a key the context does not
         # define, where JSON-LD drops the whole value; the reference engine decides such cases.

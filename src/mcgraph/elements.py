@@ -112,7 +112,9 @@ def _graph() -> rdflib.Graph:
     return graph
 
 
-def _labels(graph: rdflib.Graph, node: rdflib.term.Node, predicate: rdflib.URIRef) -> dict[str, str]:
+def _labels(
+    graph: rdflib.Graph, node: rdflib.term.Node, predicate: rdflib.URIRef
+) -> dict[str, str]:
     return {
         (label.language or "en"): str(label)
         for label in graph.objects(node, predicate)
@@ -132,7 +134,9 @@ def _key(graph: rdflib.Graph, node: rdflib.term.Node) -> str:
     return key
 
 
-def _check(graph: rdflib.Graph, node: rdflib.term.Node, element: str, principle: str | None) -> Check:
+def _check(
+    graph: rdflib.Graph, node: rdflib.term.Node, element: str, principle: str | None
+) -> Check:
     severity = graph.value(node, _M.severity)
     if severity not in SEVERITIES:
         raise ConfigurationError(f"check {_key(graph, node)} has no valid mcg:severity")
@@ -151,7 +155,8 @@ def _check(graph: rdflib.Graph, node: rdflib.term.Node, element: str, principle:
         literal_pattern=_text(graph, node, _M.literalPattern),
         datatypes=tuple(sorted(str(d) for d in graph.objects(node, _M.datatype))),
         each_value_has=tuple(
-            p for p in (parse_path(str(t)) for t in sorted(graph.objects(node, _M.eachValueHas)))
+            p
+            for p in (parse_path(t) for t in sorted(str(o) for o in graph.objects(node, _M.eachValueHas)))
             if p is not None
         ),
     )
@@ -170,7 +175,9 @@ def standard_model() -> StandardModel:
     for node in graph.subjects(rdflib.RDF.type, _M.Profile):
         key = str(node).removeprefix(MCG)
         focus = tuple(sorted(str(c) for c in graph.objects(node, _M.focusClass)))
-        profiles[str(node)] = Profile(key, str(node), focus, {}, _labels(graph, node, rdflib.RDFS.label))
+        profiles[str(node)] = Profile(
+            key, str(node), focus, {}, _labels(graph, node, rdflib.RDFS.label)
+        )
     for anchor in graph.subjects(rdflib.RDF.type, _M.Anchor):
         for spec in graph.objects(anchor, _M.anchorPath):
             profile = profiles[str(graph.value(spec, _M.profile))]
@@ -187,8 +194,12 @@ def standard_model() -> StandardModel:
                 key=lambda pair: (pair[0], repr(pair[1])),
             )
         )
-        checks = tuple(sorted((_check(graph, c, key, None) for c in graph.objects(node, _M.check)),
-                              key=lambda c: c.key))
+        checks = tuple(
+            sorted(
+                (_check(graph, c, key, None) for c in graph.objects(node, _M.check)),
+                key=lambda c: c.key,
+            )
+        )
         elements.append(
             Element(
                 key=key,
@@ -207,16 +218,21 @@ def standard_model() -> StandardModel:
     principles = []
     for node in graph.subjects(rdflib.RDF.type, _M.Principle):
         key = _key(graph, node)
-        checks = []
+        principle_checks: list[Check] = []
         for check in graph.objects(node, _M.check):
             element = by_iri.get(str(graph.value(check, _M.element)))
             if element is None:
                 raise ConfigurationError(f"principle check {_key(graph, check)} names no element")
-            checks.append(_check(graph, check, element, key))
-        checks.sort(key=lambda c: c.key)
+            principle_checks.append(_check(graph, check, element, key))
+        principle_checks.sort(key=lambda c: c.key)
         principles.append(
-            Principle(key, str(node), _order(graph, node), _labels(graph, node, _SKOS.prefLabel),
-                      tuple(checks))
+            Principle(
+                key,
+                str(node),
+                _order(graph, node),
+                _labels(graph, node, _SKOS.prefLabel),
+                tuple(checks),
+            )
         )
     principles.sort(key=lambda p: p.order)
     return StandardModel(profiles, tuple(elements), tuple(principles))

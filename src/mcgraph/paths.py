@@ -66,7 +66,9 @@ def _tokenise(text: str) -> list[str]:
             break
         match = _TOKEN.match(text, position)
         if not match:
-            raise ConfigurationError(f"property path {text!r}: cannot read from {text[position:]!r}")
+            raise ConfigurationError(
+                f"property path {text!r}: cannot read from {text[position:]!r}"
+            )
         tokens.append(match.group(1))
         position = match.end()
     return tokens
@@ -158,7 +160,8 @@ def to_sparql(path: Path, *, prefixed: bool = True) -> str:
         return _operand(path.path, prefixed) + path.modifier
     if isinstance(path, Sequence):
         return "/".join(
-            f"({to_sparql(p, prefixed=prefixed)})" if isinstance(p, Alternative)
+            f"({to_sparql(p, prefixed=prefixed)})"
+            if isinstance(p, Alternative)
             else to_sparql(p, prefixed=prefixed)
             for p in path.parts
         )
@@ -171,7 +174,7 @@ def _operand(path: Path, prefixed: bool) -> str:
 
 
 def to_turtle(path: Path) -> str:
-    """The SHACL path in Turtle syntax (RDF lists and blank nodes), prefixed names where possible."""
+    """The SHACL path in Turtle syntax (RDF lists, blank nodes), prefixed names where possible."""
     if isinstance(path, Predicate):
         return compact(path.iri)
     if isinstance(path, Inverse):

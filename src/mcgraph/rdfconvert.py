@@ -28,12 +28,18 @@ def to_rdflib_graph(quads: Iterable[ox.Quad]) -> rdflib.Graph:
     graph = rdflib.Graph()
     add = graph.add
     for quad in quads:
-        add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
+        add(
+            (
+                to_rdflib_term(quad.subject),
+                to_rdflib_term(quad.predicate),
+                to_rdflib_term(quad.object),
+            )
+        )
     return graph
 
 
 def term_text(term: rdflib.term.Node | ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
-    """How reports name a term: an IRI as itself, a blank node as ``_:id``, a literal in N-Triples."""
+    """How reports name a term: an IRI as is, a blank node as ``_:id``, a literal in N-Triples."""
     if isinstance(term, ox.NamedNode):
         return term.value
     if isinstance(term, rdflib.URIRef):

@@ -73,7 +73,9 @@ def _as_int(name: str, value: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise ConfigurationError(f"{ENV_PREFIX}{name} must be a whole number, not {value!r}") from None
+        raise ConfigurationError(
+            f"{ENV_PREFIX}{name} must be a whole number, not {value!r}"
+        ) from None
 
 
 def _as_float(name: str, value: str) -> float:

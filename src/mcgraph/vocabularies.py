@@ -36,7 +36,7 @@ class Vocabulary:
 
 
 def read_xsd(path: Path) -> Vocabulary:
-    """Read one EU vocabulary XSD: the target namespace is the scheme, each enumeration a concept."""
+    """One EU vocabulary XSD: the target namespace is the scheme, each enumeration a concept."""
     try:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError) as error:
@@ -76,7 +76,7 @@ def to_turtle(vocabulary: Vocabulary, source_name: str) -> str:
 
 
 def import_xsd_directory(source: Path, target: Path) -> list[Path]:
-    """Convert every ``*.xsd`` in ``source`` into ``target/<name>.ttl``; returns the files written."""
+    """Convert each ``*.xsd`` in ``source`` to ``target/<name>.ttl``; returns the files written."""
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for xsd in sorted(source.glob("*.xsd")):

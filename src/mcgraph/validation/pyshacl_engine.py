@@ -23,7 +23,7 @@ from mcgraph.vocab import SH
 
 _LOCK = threading.Lock()
 _SH = rdflib.Namespace(SH)
-_SEVERITY = {_SH.Violation: "violation", _SH.Warning: "warning", _SH.Info: "info"}
+_SEVERITY: dict[rdflib.term.Node | None, str] = {_SH.Violation: "violation", _SH.Warning: "warning", _SH.Info: "info"}
 
 # rdflib logs every ill-typed literal it meets (with a traceback); the report says it better.
 logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
@@ -54,7 +54,9 @@ class PyshaclEngine:
             raise ConfigurationError("pySHACL returned no report graph")
         return [self._result(report, node) for node in report.objects(None, _SH.result)]
 
-    def validate_batch(self, documents: Sequence[Sequence[ox.Quad]]) -> list[list[ValidationResult]]:
+    def validate_batch(
+        self, documents: Sequence[Sequence[ox.Quad]]
+    ) -> list[list[ValidationResult]]:
         return [self.validate(quads) for quads in documents]
 
     def _result(self, report: rdflib.Graph, node: rdflib.term.Node) -> ValidationResult:
@@ -69,7 +71,7 @@ class PyshaclEngine:
         focus = report.value(node, _SH.focusNode)
         return ValidationResult(
             element=self.shapes.element(shape_iri),
-            severity=_SEVERITY.get(report.value(node, _SH.resultSeverity), "violation"),  # type: ignore[arg-type]
+            severity=_SEVERITY.get(report.value(node, _SH.resultSeverity), "violation"),
             focus=term_text(focus) if focus is not None else "",
             path=path,
             message=self._message(report, node),

@@ -37,8 +37,14 @@ class ValidationResult:
 
     def sort_key(self) -> tuple[int, int, str, str, str, str]:
         order = _element_order().get(self.element or "", 99)
-        return (SEVERITY_ORDER.get(self.severity, 9), order, self.focus, self.path or "",
-                self.value or "", self.message)
+        return (
+            SEVERITY_ORDER.get(self.severity, 9),
+            order,
+            self.focus,
+            self.path or "",
+            self.value or "",
+            self.message,
+        )
 
 
 def _element_order() -> dict[str, int]:

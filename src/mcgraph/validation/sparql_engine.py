@@ -28,20 +28,48 @@ from mcgraph.vocab import MCG, SH
 
 _SH = rdflib.Namespace(SH)
 _XSD = rdflib.XSD
-_SEVERITY = {_SH.Violation: "violation", _SH.Warning: "warning", _SH.Info: "info"}
+_SEVERITY: dict[rdflib.term.Node | None, str] = {_SH.Violation: "violation", _SH.Warning: "warning", _SH.Info: "info"}
 _TYPE_PATH = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
 #: datatypes whose lexical form pyoxigraph can check by casting, as rdflib does when parsing
-_CASTABLE = {str(d) for d in (_XSD.dateTime, _XSD.date, _XSD.time, _XSD.duration, _XSD.boolean,
-                              _XSD.integer, _XSD.decimal, _XSD.double, _XSD.float)}
-_ANNOTATIONS = {
-    rdflib.RDF.type, rdflib.RDFS.label, rdflib.RDFS.comment, _SH.name, _SH.description,
-    _SH.message, _SH.severity, _SH.order, _SH.group, _SH.deactivated, _SH.defaultValue,
+_CASTABLE = {
+    str(d)
+    for d in (
+        _XSD.dateTime,
+        _XSD.date,
+        _XSD.time,
+        _XSD.duration,
+        _XSD.boolean,
+        _XSD.integer,
+        _XSD.decimal,
+        _XSD.double,
+        _XSD.float,
+    )
 }
-_NODE_KINDS = {
-    _SH.IRI: "isIRI(?value)", _SH.BlankNode: "isBlank(?value)", _SH.Literal: "isLiteral(?value)",
-    _SH.BlankNodeOrIRI: "!isLiteral(?value)", _SH.BlankNodeOrLiteral: "!isIRI(?value)",
+_ANNOTATIONS = {
+    rdflib.RDF.type,
+    rdflib.RDFS.label,
+    rdflib.RDFS.comment,
+    _SH.name,
+    _SH.description,
+    _SH.message,
+    _SH.severity,
+    _SH.order,
+    _SH.group,
+    _SH.deactivated,
+    _SH.defaultValue,
+}
+_NODE_KINDS: dict[rdflib.term.Node, str] = {
+    _SH.IRI: "isIRI(?value)",
+    _SH.BlankNode: "isBlank(?value)",
+    _SH.Literal: "isLiteral(?value)",
+    _SH.BlankNodeOrIRI: "!isLiteral(?value)",
+    _SH.BlankNodeOrLiteral: "!isIRI(?value)",
     _SH.IRIOrLiteral: "!isBlank(?value)",
 }
+
+
+def _quoted(text: rdflib.term.Node) -> str:
+    return rdflib.Literal(str(text)).n3()
 
 
 class UnsupportedShapeError(ConfigurationError):
@@ -75,8 +103,17 @@ class _Compiler:
             target = self._target(node_shape)
             if target is None:
                 continue  # not a targeted shape (e.g. a shape only used through sh:node)
-            self._only(node_shape, {_SH.property, _SH.targetClass, _SH.targetSubjectsOf,
-                                    _SH.targetObjectsOf, _SH.closed, _SH.ignoredProperties})
+            self._only(
+                node_shape,
+                {
+                    _SH.property,
+                    _SH.targetClass,
+                    _SH.targetSubjectsOf,
+                    _SH.targetObjectsOf,
+                    _SH.closed,
+                    _SH.ignoredProperties,
+                },
+            )
             for prop in sorted(self.graph.objects(node_shape, _SH.property), key=str):
                 if not self._deactivated(prop):
                     checks += self._property(prop, target)
@@ -121,7 +158,7 @@ class _Compiler:
             return CompiledCheck(
                 shape=shape_iri or "",
                 element=self.shapes.element(shape_iri),
-                severity=_SEVERITY.get(self.graph.value(prop, _SH.severity), "violation"),  # type: ignore[arg-type]
+                severity=_SEVERITY.get(self.graph.value(prop, _SH.severity), "violation"),
                 message=self._message(prop, component),
                 path=paths.to_sparql(path),
                 query=query,
@@ -131,20 +168,32 @@ class _Compiler:
         checks = []
         min_count = self._int(prop, _SH.minCount)
         if min_count == 1:
-            checks.append(check(
-                "SELECT DISTINCT ?g ?focus WHERE { GRAPH ?g { "
-                f"{target} FILTER NOT EXISTS {{ ?focus {sparql_path} ?value }} }} }}",
-                False, "MinCount"))
+            checks.append(
+                check(
+                    "SELECT DISTINCT ?g ?focus WHERE { GRAPH ?g { "
+                    f"{target} FILTER NOT EXISTS {{ ?focus {sparql_path} ?value }} }} }}",
+                    False,
+                    "MinCount",
+                )
+            )
         elif min_count:
-            checks.append(check(self._count_query(target, sparql_path, f"< {min_count}"), False, "MinCount"))
+            checks.append(
+                check(self._count_query(target, sparql_path, f"< {min_count}"), False, "MinCount")
+            )
         max_count = self._int(prop, _SH.maxCount)
         if max_count is not None:
-            checks.append(check(self._count_query(target, sparql_path, f"> {max_count}"), False, "MaxCount"))
+            checks.append(
+                check(self._count_query(target, sparql_path, f"> {max_count}"), False, "MaxCount")
+            )
         for component, condition in self._value_tests(prop):
-            checks.append(check(
-                "SELECT DISTINCT ?g ?focus ?value WHERE { GRAPH ?g { "
-                f"{target} ?focus {sparql_path} ?value . FILTER (!({condition})) }} }}",
-                True, component))
+            checks.append(
+                check(
+                    "SELECT DISTINCT ?g ?focus ?value WHERE { GRAPH ?g { "
+                    f"{target} ?focus {sparql_path} ?value . FILTER (!({condition})) }} }}",
+                    True,
+                    component,
+                )
+            )
         return checks
 
     @staticmethod
@@ -157,8 +206,16 @@ class _Compiler:
 
     @staticmethod
     def _value_constraints() -> set[rdflib.term.Node]:
-        return {_SH["in"], _SH.datatype, _SH.pattern, _SH.flags, _SH["class"], _SH.nodeKind,
-                _SH["or"], _SH.node}
+        return {
+            _SH["in"],
+            _SH.datatype,
+            _SH.pattern,
+            _SH.flags,
+            _SH["class"],
+            _SH.nodeKind,
+            _SH["or"],
+            _SH.node,
+        }
 
     def _int(self, shape: rdflib.term.Node, predicate: rdflib.URIRef) -> int | None:
         value = self.graph.value(shape, predicate)
@@ -171,15 +228,25 @@ class _Compiler:
         if members is not None:
             items = list(Collection(g, members))
             if all(isinstance(i, rdflib.URIRef) for i in items):
-                tests.append(("In", "isIRI(?value) && ?value IN (" + ", ".join(f"<{i}>" for i in items) + ")"))
+                tests.append(
+                    (
+                        "In",
+                        "isIRI(?value) && ?value IN (" + ", ".join(f"<{i}>" for i in items) + ")",
+                    )
+                )
             else:
                 tests.append(("In", " || ".join(f"sameTerm(?value, {i.n3()})" for i in items)))
         for datatype in g.objects(shape, _SH.datatype):
             tests.append(("Datatype", self._datatype_test(str(datatype))))
         for pattern in g.objects(shape, _SH.pattern):
             flags = g.value(shape, _SH.flags)
-            flag_arg = f", {rdflib.Literal(str(flags)).n3()}" if flags else ""
-            tests.append(("Pattern", f"!isBlank(?value) && REGEX(STR(?value), {rdflib.Literal(str(pattern)).n3()}{flag_arg})"))
+            flag_arg = f", {_quoted(flags)}" if flags else ""
+            tests.append(
+                (
+                    "Pattern",
+                    f"!isBlank(?value) && REGEX(STR(?value), {_quoted(pattern)}{flag_arg})",
+                )
+            )
         for cls in g.objects(shape, _SH["class"]):
             tests.append(("Class", f"EXISTS {{ ?value {_TYPE_PATH} <{cls}> }}"))
         for kind in g.objects(shape, _SH.nodeKind):
@@ -200,9 +267,13 @@ class _Compiler:
         for index, prop in enumerate(sorted(self.graph.objects(shape, _SH.property), key=str)):
             self._only(prop, {_SH.path, _SH.minCount})
             if self._int(prop, _SH.minCount) != 1:
-                raise UnsupportedShapeError(f"nested property shape {prop}: only sh:minCount 1 is compiled")
-            nested = paths.to_sparql(paths.from_shacl(self.graph, self.graph.value(prop, _SH.path)),  # type: ignore[arg-type]
-                                     prefixed=False)
+                raise UnsupportedShapeError(
+                    f"nested property shape {prop}: only sh:minCount 1 is compiled"
+                )
+            nested = paths.to_sparql(
+                paths.from_shacl(self.graph, self.graph.value(prop, _SH.path)),  # type: ignore[arg-type]
+                prefixed=False,
+            )
             conditions.append(f"EXISTS {{ ?value {nested} ?nested{index} }}")
         return " && ".join(f"({c})" for c in conditions) or "true"
 
@@ -239,7 +310,9 @@ class SparqlEngine:
     def validate(self, quads: Sequence[ox.Quad]) -> list[ValidationResult]:
         return self.validate_batch([quads])[0]
 
-    def validate_batch(self, documents: Sequence[Sequence[ox.Quad]]) -> list[list[ValidationResult]]:
+    def validate_batch(
+        self, documents: Sequence[Sequence[ox.Quad]]
+    ) -> list[list[ValidationResult]]:
         store = ox.Store()
         graphs: dict[str, int] = {}
         for index, quads in enumerate(documents):
@@ -248,18 +321,21 @@ class SparqlEngine:
             store.extend([ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads])
         results: list[list[ValidationResult]] = [[] for _ in documents]
         for check in self.checks:
-            for solution in store.query(check.query):  # type: ignore[union-attr]
+            solutions = store.query(check.query)
+            if not isinstance(solutions, ox.QuerySolutions):
+                raise ConfigurationError(f"compiled query for {check.shape} is not a SELECT")
+            for solution in solutions:
                 graph_name = solution["g"]
                 focus = solution["focus"]
                 value = solution["value"] if check.reports_value else None
-                results[graphs[graph_name.value]].append(  # type: ignore[union-attr]
+                results[graphs[graph_name.value]].append(
                     ValidationResult(
                         element=check.element,
                         severity=check.severity,
-                        focus=term_text(focus),  # type: ignore[arg-type]
+                        focus=term_text(focus),
                         path=check.path,
                         message=check.message,
-                        value=None if value is None else term_text(value),  # type: ignore[arg-type]
+                        value=None if value is None else term_text(value),
                         source_shape=check.shape or None,
                     )
                 )

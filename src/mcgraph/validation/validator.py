@@ -92,13 +92,17 @@ class Validator:
             groups.setdefault(chosen, []).append(index)
         for chosen, indices in groups.items():
             batch = [documents[i].quads for i in indices]
-            engines = [self.engine(chosen)] + [_engine(s, self.engine_name, self.lang) for s in self.extra]
+            engines = [self.engine(chosen)] + [
+                _engine(s, self.engine_name, self.lang) for s in self.extra
+            ]
             for engine in engines:
                 for index, results in zip(indices, engine.validate_batch(batch), strict=True):
                     reports[index].results.extend(results)
         return reports
 
-    def validate_paths(self, paths: Sequence[Path], *, profile: str = "auto") -> list[DocumentReport]:
+    def validate_paths(
+        self, paths: Sequence[Path], *, profile: str = "auto"
+    ) -> list[DocumentReport]:
         """Read and validate files; an unreadable file becomes a report with its error."""
         documents: list[RdfDocument] = []
         failed: dict[int, DocumentReport] = {}
@@ -118,9 +122,11 @@ class Validator:
     @staticmethod
     def _no_focus_message(profile: str) -> str:
         if profile == "auto":
-            return ("no micro-credential found: the document describes no credential "
-                    "(elm:EuropeanDigitalCredential, cred:VerifiableCredential) and no "
-                    "specification (elm:LearningAchievementSpecification, elm:Qualification)")
+            return (
+                "no micro-credential found: the document describes no credential "
+                "(elm:EuropeanDigitalCredential, cred:VerifiableCredential) and no "
+                "specification (elm:LearningAchievementSpecification, elm:Qualification)"
+            )
         classes = ", ".join(profile_named(profile).focus_classes)
         return f"nothing to validate as '{profile}': the document has no resource of type {classes}"
 
@@ -139,5 +145,6 @@ def validate(
         return validator.validate_documents(documents, profile=profile)
     if documents:
         raise UsageError("validate() takes either paths or parsed documents, not both")
-    return validator.validate_paths([Path(s) for s in sources if not isinstance(s, RdfDocument)],
-                                    profile=profile)
+    return validator.validate_paths(
+        [Path(s) for s in sources if not isinstance(s, RdfDocument)], profile=profile
+    )
