@@ -210,6 +210,24 @@ def _check_literals(quads: list[pyoxigraph.Quad], source: str, settings: Setting
             raise UnsafeDocumentError(source, f"a literal is longer than {limit} characters")
 
 
+def _prepare_json(
+    document: Any, raw: bytes, source: str, settings: Settings, resolver: ContextResolver | None
+) -> None:
+    """Refuse over-long strings and, given a resolver, inline contexts; walk only if needed.
+
+    No string is longer than the text it came from, and a ``"@context"`` count equal to the
+    top-level one, with no ``\\u`` escape that could spell another, rules out embedded contexts.
+    """
+    top = isinstance(document, dict) and "@context" in document
+    short = len(raw) <= settings.max_literal_chars
+    only_top = b"\\u" not in raw and raw.count(b'"@context"') == int(top)
+    if short and (resolver is None or only_top):
+        if resolver is not None and top:
+            document["@context"] = resolver.inline_context(document["@context"], source=source)
+        return
+    _scan_json(document, source, settings, resolver)
+
+
 def _scan_json(root: Any, source: str, settings: Settings, resolver: ContextResolver | None) -> None:
     """One iterative walk: refuse over-long strings and, given a resolver, inline contexts.
 
@@ -251,8 +269,9 @@ def _load_json(raw: bytes, source: str, settings: Settings, what: str = "JSON") 
         raise UnsafeDocumentError(source, f"{what} nested too deeply to parse") from None
 
 
-def _unwrap(document: Any, source: str, settings: Settings) -> tuple[Any, bool]:
-    """The credential inside an ELM ``{payload, signatures}`` envelope, else the document.
+def _unwrap(document: Any, raw: bytes, source: str, settings: Settings) -> tuple[Any, bytes, bool]:
+    """The credential inside an ELM ``{payload, signatures}`` envelope, the JSON bytes it was
+    read from, and whether there was an envelope.
 
     The payload may be JSON text (as in the ELM samples), base64url-encoded JSON (JWS
     style), or already an object.
@@ -263,7 +282,7 @@ def _unwrap(document: Any, source: str, settings: Settings) -> tuple[Any, bool]:
         and "signatures" in document
         and "@context" not in document
     ):
-        return document, False
+        return document, raw, False
     payload = document["payload"]
     if isinstance(payload, str):
         if not payload.lstrip().startswith("{"):
@@ -279,17 +298,17 @@ def _unwrap(document: Any, source: str, settings: Settings) -> tuple[Any, bool]:
         payload = _load_json(raw, source, settings, "JSON in the sealed payload")
     if not isinstance(payload, dict):
         raise MalformedDocumentError(source, "the sealed payload is not a JSON object")
-    return payload, True
+    return payload, raw, True
 
 
 def _read_jsonld(
     data: bytes, source: str, settings: Settings, resolver: ContextResolver
 ) -> tuple[list[pyoxigraph.Quad], bool]:
-    document, sealed = _unwrap(_load_json(data, source, settings), source, settings)
+    document, raw, sealed = _unwrap(_load_json(data, source, settings), data, source, settings)
     if settings.jsonld_engine == "pyld":
-        _scan_json(document, source, settings, None)
+        _prepare_json(document, raw, source, settings, None)
         return _jsonld_with_pyld(document, source, resolver), sealed
-    _scan_json(document, source, settings, resolver)
+    _prepare_json(document, raw, source, settings, resolver)
     text = json.dumps(document, ensure_ascii=False, check_circular=False, separators=(",", ":"))
     quads = _parse(text, "jsonld", source)
     if _has_orphan_types(quads):

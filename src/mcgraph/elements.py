@@ -231,7 +231,7 @@ def standard_model() -> StandardModel:
                 str(node),
                 _order(graph, node),
                 _labels(graph, node, _SKOS.prefLabel),
-                tuple(checks),
+                tuple(principle_checks),
             )
         )
     principles.sort(key=lambda p: p.order)
