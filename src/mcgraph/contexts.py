@@ -222,10 +222,8 @@ class ContextResolver:
         cannot differ), the Host header, and the host name for TLS SNI and certificate checks.
         """
         parts = urlsplit(target)
-        scheme_ok = parts.scheme == "https" or (
-            self._loopback_for_tests and parts.scheme == "http"
-        )
-        if not scheme_ok:
+        insecure = self._loopback_for_tests and parts.scheme == "http"  # loopback only, below
+        if parts.scheme != "https" and not insecure:
             raise ContextUnavailableError(source, url, f"{target} is not an https URL")
         host = (parts.hostname or "").lower()
         if host not in {h.lower() for h in self._settings.context_hosts}:
@@ -239,32 +237,20 @@ class ContextResolver:
             raise ContextUnavailableError(source, url, f"cannot resolve {host}: {error}") from None
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
         for address in addresses:
-            if not self._acceptable(address):
+            if not (_is_public(address) or (self._loopback_for_tests and address.is_loopback)):
                 raise ContextUnavailableError(
                     source, url, f"host {host} resolves to non-public address {address}"
                 )
         if not addresses:
             raise ContextUnavailableError(source, url, f"host {host} has no address")
+        if insecure and not all(address.is_loopback for address in addresses):
+            raise ContextUnavailableError(source, url, f"{target} is not an https URL")
         vetted = addresses[0]
         ip_text = f"[{vetted}]" if vetted.version == 6 else str(vetted)
         path = parts.path or "/"
         query = f"?{parts.query}" if parts.query else ""
         host_header = parts.netloc.rpartition("@")[2]  # never send userinfo along
         return f"{parts.scheme}://{ip_text}:{port}{path}{query}", host_header, host
-
-    def _acceptable(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if self._loopback_for_tests and address.is_loopback:
-            return True
-        return address.is_global and not (
-            address.is_private
-            or address.is_loopback
-            or address.is_link_local
-            or address.is_multicast
-            or address.is_reserved
-            or address.is_unspecified
-        )
 
     def _http(self) -> httpx.Client:
         if self._client is None:
@@ -295,11 +281,27 @@ def _absolute(reference: str, base: str | None, source: str) -> str:
     url = urljoin(base, reference) if base is not None else reference
     scheme = urlsplit(url).scheme
     if scheme not in {"http", "https"}:
-        reason = "relative context references cannot be resolved" if not scheme else (
-            "only http and https context URLs are supported"
+        if not scheme:
+            raise ContextUnavailableError(
+                source, reference, "relative context references cannot be resolved"
+            )
+        raise ContextUnavailableError(
+            source, reference, "only http and https context URLs are supported"
         )
-        raise ContextUnavailableError(source, reference, reason)
     return url
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
 
 
 def _read_capped(response: httpx.Response, source: str, url: str) -> bytes:

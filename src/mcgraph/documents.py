@@ -68,6 +68,8 @@ _TURTLE_DIRECTIVE = re.compile(r"(@prefix|@base|PREFIX|BASE)\s", re.IGNORECASE)
 _TRIG_GRAPH = re.compile(r"^\s*(GRAPH\s|\{|\S+\s*\{)", re.MULTILINE | re.IGNORECASE)
 _NT_TERM = re.compile(r'<[^>\s]*>|_:\S+|"(?:[^"\\]|\\.)*"(?:@[\w-]+|\^\^<[^>\s]*>)?')
 _RDF_TYPE = pyoxigraph.NamedNode(RDF + "type")
+#: pyld's stand-in document base (.invalid is reserved, RFC 2606); see _jsonld_with_pyld.
+_NO_BASE = "http://mcgraph.invalid/no-base/"
 
 
 @dataclass(frozen=True)
@@ -207,47 +209,53 @@ def _check_literals(quads: list[pyoxigraph.Quad], source: str, settings: Setting
     for quad in quads:
         term = quad.object
         if isinstance(term, pyoxigraph.Literal) and len(term.value) > limit:
-            raise UnsafeDocumentError(source, f"a literal is longer than {limit} characters")
+            raise UnsafeDocumentError(source, f"a literal is over the {limit}-character limit")
 
 
 def _prepare_json(
-    document: Any, raw: bytes, source: str, settings: Settings, resolver: ContextResolver | None
+    document: Any,
+    raw: bytes,
+    source: str,
+    settings: Settings,
+    resolver: ContextResolver,
+    *,
+    inline: bool,
 ) -> None:
-    """Refuse over-long strings and, given a resolver, inline contexts; walk only if needed.
+    """Refuse over-long strings and resolve every context reference; walk only if needed.
+
+    Every ``@context`` value goes through ``resolver.inline_context`` for both engines, so a
+    relative, non-http(s) or missing context is the same ContextUnavailableError either way;
+    with ``inline`` the value is also replaced in place (the document is ours, fresh from
+    json.loads; the replacements are the resolver's shared, memoised objects).
 
     No string is longer than the text it came from, and a ``"@context"`` count equal to the
     top-level one, with no ``\\u`` escape that could spell another, rules out embedded contexts.
     """
     top = isinstance(document, dict) and "@context" in document
-    short = len(raw) <= settings.max_literal_chars
-    only_top = b"\\u" not in raw and raw.count(b'"@context"') == int(top)
-    if short and (resolver is None or only_top):
-        if resolver is not None and top:
-            document["@context"] = resolver.inline_context(document["@context"], source=source)
+    if (
+        len(raw) <= settings.max_literal_chars
+        and b"\\u" not in raw
+        and raw.count(b'"@context"') == int(top)
+    ):
+        if top:
+            inlined = resolver.inline_context(document["@context"], source=source)
+            if inline:
+                document["@context"] = inlined
         return
-    _scan_json(document, source, settings, resolver)
-
-
-def _scan_json(root: Any, source: str, settings: Settings, resolver: ContextResolver | None) -> None:
-    """One iterative walk: refuse over-long strings and, given a resolver, inline contexts.
-
-    Inlining replaces ``@context`` values in place (the document is ours, fresh from
-    json.loads); the replacements are the resolver's shared, memoised context objects.
-    """
     limit = settings.max_literal_chars
-    stack = [root] if isinstance(root, dict | list) else []
+    stack = [document] if isinstance(document, dict | list) else []
     while stack:
         node = stack.pop()
         items = node.items() if isinstance(node, dict) else enumerate(node)
         for key, value in items:
             if key == "@context":
-                if resolver is not None:
-                    node[key] = resolver.inline_context(value, source=source)
-                continue
-            if isinstance(value, str):
+                inlined = resolver.inline_context(value, source=source)
+                if inline:
+                    node[key] = inlined
+            elif isinstance(value, str):
                 if len(value) > limit:
                     raise UnsafeDocumentError(
-                        source, f"a JSON string is longer than {limit} characters"
+                        source, f"a JSON string is over the {limit}-character literal limit"
                     )
             elif isinstance(value, dict | list):
                 stack.append(value)
@@ -305,10 +313,12 @@ def _read_jsonld(
     data: bytes, source: str, settings: Settings, resolver: ContextResolver
 ) -> tuple[list[pyoxigraph.Quad], bool]:
     document, raw, sealed = _unwrap(_load_json(data, source, settings), data, source, settings)
+    if not isinstance(document, dict | list):  # pyld would take a bare string for a URL to load
+        raise MalformedDocumentError(source, "a JSON-LD document is a JSON object or array")
     if settings.jsonld_engine == "pyld":
-        _prepare_json(document, raw, source, settings, None)
+        _prepare_json(document, raw, source, settings, resolver, inline=False)
         return _jsonld_with_pyld(document, source, resolver), sealed
-    _prepare_json(document, raw, source, settings, resolver)
+    _prepare_json(document, raw, source, settings, resolver, inline=True)
     text = json.dumps(document, ensure_ascii=False, check_circular=False, separators=(",", ":"))
     quads = _parse(text, "jsonld", source)
     if _has_orphan_types(quads):
@@ -319,37 +329,66 @@ def _read_jsonld(
     return quads, sealed
 
 
-def _jsonld_with_pyld(document: Any, source: str, resolver: ContextResolver) -> list[pyoxigraph.Quad]:
-    options = {"documentLoader": resolver.pyld_loader(source), "format": "application/n-quads"}
+def _jsonld_with_pyld(
+    document: Any, source: str, resolver: ContextResolver
+) -> list[pyoxigraph.Quad]:
+    """JSON-LD to quads with pyld, the reference engine, loading contexts only via ``resolver``.
+
+    pyld needs a base: without one it ignores ``@base``, with ``""`` it resolves relative
+    IRIs against http://example.org/base/. So it gets a reserved placeholder base and every
+    quad that mentions it is dropped: relative IRIs vanish, as in pyoxigraph and JSON-LD's
+    own RDF conversion, while an absolute ``@base`` still applies.
+    """
+    options = {
+        "documentLoader": resolver.pyld_loader(source),
+        "format": "application/n-quads",
+        "base": _NO_BASE,
+    }
     try:
         nquads = jsonld.to_rdf(document, options)
     except jsonld.JsonLdError as error:
-        cause: BaseException | None = error
+        innermost, cause = error, error.__cause__
         while cause is not None:  # pyld wraps our loader's errors; surface the original
             if isinstance(cause, DocumentError):
                 raise cause from None
+            if isinstance(cause, jsonld.JsonLdError):
+                innermost = cause
             cause = cause.__cause__
-        problem = error.args[0] if error.args else error.type
-        raise MalformedDocumentError(source, f"invalid JSON-LD: {problem} ({error.code})") from None
+        problem = innermost.args[0] if innermost.args else innermost.type
+        code = f" ({innermost.code})" if innermost.code else ""
+        raise MalformedDocumentError(source, f"invalid JSON-LD: {problem}{code}") from None
+    except ValueError as error:  # pyld's IRI resolver
+        raise MalformedDocumentError(source, f"invalid JSON-LD: {error}") from None
     except RecursionError:
         raise UnsafeDocumentError(source, "JSON-LD nested too deeply for pyld") from None
-    return _parse(nquads, "nquads", source)
+    quads = _parse(nquads, "nquads", source)
+    if _NO_BASE not in nquads:
+        return quads
+    return [
+        quad
+        for quad in quads
+        if not any(
+            isinstance(term, pyoxigraph.NamedNode) and term.value.startswith(_NO_BASE)
+            for term in (quad.subject, quad.predicate, quad.object, quad.graph_name)
+        )
+    ]
 
 
 def _has_orphan_types(quads: list[pyoxigraph.Quad]) -> bool:
     """Whether some node has nothing but rdf:type and nothing points at it."""
-    typed_only: set[object] = set()
+    rdf_type = _RDF_TYPE
+    typed: set[object] = set()
     described: set[object] = set()
     for quad in quads:
-        if quad.predicate == _RDF_TYPE:
-            typed_only.add(quad.subject)
+        subject, predicate = quad.subject, quad.predicate
+        if predicate == rdf_type:
+            typed.add(subject)
         else:
-            described.add(quad.subject)
-    candidates = typed_only - described
-    if not candidates:
+            described.add(subject)
+    if typed <= described:
         return False
     referenced = {quad.object for quad in quads} | {quad.graph_name for quad in quads}
-    return bool(candidates - referenced)
+    return not typed <= described | referenced
 
 
 # -- RDF syntaxes -------------------------------------------------------------------------------
@@ -363,4 +402,4 @@ def _parse(text: str, format: str, source: str) -> list[pyoxigraph.Quad]:
         raise MalformedDocumentError(source, f"malformed {format}: {error.msg}") from None
     except MemoryError:
         # pyoxigraph's parsers cap one token at 16 MiB and report it as MemoryError.
-        raise UnsafeDocumentError(source, "a token or literal too large to parse") from None
+        raise UnsafeDocumentError(source, "a literal or other token too large to parse") from None

@@ -156,7 +156,9 @@ def _check(
         datatypes=tuple(sorted(str(d) for d in graph.objects(node, _M.datatype))),
         each_value_has=tuple(
             p
-            for p in (parse_path(t) for t in sorted(str(o) for o in graph.objects(node, _M.eachValueHas)))
+            for p in (
+                parse_path(t) for t in sorted(str(o) for o in graph.objects(node, _M.eachValueHas))
+            )
             if p is not None
         ),
     )

@@ -23,7 +23,11 @@ from mcgraph.vocab import SH
 
 _LOCK = threading.Lock()
 _SH = rdflib.Namespace(SH)
-_SEVERITY: dict[rdflib.term.Node | None, str] = {_SH.Violation: "violation", _SH.Warning: "warning", _SH.Info: "info"}
+_SEVERITY: dict[rdflib.term.Node | None, str] = {
+    _SH.Violation: "violation",
+    _SH.Warning: "warning",
+    _SH.Info: "info",
+}
 
 # rdflib logs every ill-typed literal it meets (with a traceback); the report says it better.
 logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)

@@ -28,7 +28,11 @@ from mcgraph.vocab import MCG, SH
 
 _SH = rdflib.Namespace(SH)
 _XSD = rdflib.XSD
-_SEVERITY: dict[rdflib.term.Node | None, str] = {_SH.Violation: "violation", _SH.Warning: "warning", _SH.Info: "info"}
+_SEVERITY: dict[rdflib.term.Node | None, str] = {
+    _SH.Violation: "violation",
+    _SH.Warning: "warning",
+    _SH.Info: "info",
+}
 _TYPE_PATH = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
 #: datatypes whose lexical form pyoxigraph can check by casting, as rdflib does when parsing
 _CASTABLE = {
