@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -32,7 +33,7 @@ from mcgraph.errors import (
 from mcgraph.settings import Settings
 from mcgraph.vocab import RDF
 
-__all__ = ["FORMATS", "RdfDocument", "guess_format", "read_document", "read_path"]
+__all__ = ["FORMATS", "RdfDocument", "guess_format", "read_document", "read_path", "to_nquads"]
 
 _RDF_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
     "jsonld": pyoxigraph.RdfFormat.JSON_LD,
@@ -78,11 +79,28 @@ class RdfDocument:
 
     source: str
     format: str
+    #: In one graph: the default graph, or for a graph of an N-Quads/TriG file, that graph.
     quads: tuple[pyoxigraph.Quad, ...]
     #: sha256 (hex) of the raw bytes as received, envelope included.
     checksum: str
     #: True when an ELM ``{payload, signatures}`` envelope was unwrapped.
     sealed: bool
+    #: The declarative mapping that turned the input into ELM (e.g. ``loaders/openbadges-to-elm.rq``).
+    mapping: str | None = None
+    #: What the reader wants a person to know (e.g. Annex I elements the input format cannot carry).
+    notes: tuple[str, ...] = ()
+
+
+def to_nquads(quads: Sequence[pyoxigraph.Quad], graph: str) -> bytes:
+    """A document's quads as N-Quads in ``graph``, serialised by pyoxigraph (no Python-level
+    term handling). The quads are all in one graph, default or named (as documents are)."""
+    if not quads:
+        return b""
+    data = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS) or b""
+    first = quads[0].graph_name
+    if isinstance(first, pyoxigraph.NamedNode):
+        data = data.replace(f" <{first.value}> .\n".encode(), b" .\n")
+    return data.replace(b" .\n", f" <{graph}> .\n".encode())
 
 
 def read_path(

@@ -34,6 +34,12 @@ class Settings:
 
     #: Where the embedded store lives on disk.
     store: Path = Path("mcgraph-data")
+    #: Base of the IRIs mcgraph mints (document graphs, learner keys, sources).
+    base_iri: str = "https://w3id.org/mcgraph/id/"
+    #: Store learners' personal data in the protected store instead of dropping it.
+    keep_personal_data: bool = False
+    #: Salt for learner keys; by default a random salt kept with the store.
+    learner_salt: str | None = None
     #: Context directories (each with an ``index.json``) searched before the cache.
     contexts: tuple[Path, ...] = ()
     #: The product's own context cache (same layout); fetched contexts are written here.
@@ -100,7 +106,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             changes[field.name] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
         elif field.name == "context_hosts":
             changes[field.name] = tuple(h.strip() for h in raw.split(",") if h.strip())
-        elif field.name == "fetch_contexts":
+        elif field.name in {"fetch_contexts", "keep_personal_data"}:
             changes[field.name] = _as_bool(name, raw)
         elif field.name == "fetch_timeout":
             changes[field.name] = _as_float(name, raw)

@@ -20,6 +20,7 @@ import rdflib
 from rdflib.collection import Collection
 
 from mcgraph import paths
+from mcgraph.documents import to_nquads
 from mcgraph.errors import ConfigurationError
 from mcgraph.rdfconvert import term_text
 from mcgraph.validation.report import ValidationResult
@@ -319,10 +320,12 @@ class SparqlEngine:
     ) -> list[list[ValidationResult]]:
         store = ox.Store()
         graphs: dict[str, int] = {}
+        chunks = []
         for index, quads in enumerate(documents):
-            graph = ox.NamedNode(f"urn:mcgraph:validation:{index}")
-            graphs[graph.value] = index
-            store.extend([ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads])
+            graph = f"urn:mcgraph:validation:{index}"
+            graphs[graph] = index
+            chunks.append(to_nquads(quads, graph))
+        store.load(b"".join(chunks), format=ox.RdfFormat.N_QUADS)
         results: list[list[ValidationResult]] = [[] for _ in documents]
         for check in self.checks:
             solutions = store.query(check.query)

@@ -1,0 +1,7 @@
+"""``python -m mcgraph.cli``."""
+
+import sys
+
+from mcgraph.cli import main
+
+sys.exit(main())

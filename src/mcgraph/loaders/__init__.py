@@ -1,0 +1,1 @@
+"""Readers that turn provider inputs (Open Badges, CSV catalogues, ...) into ELM documents."""

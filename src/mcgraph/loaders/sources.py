@@ -1,0 +1,104 @@
+"""Turns the paths a user names into a stream of ELM documents (or errors naming the input).
+
+A directory is walked; a CSV file is a catalogue (one document per row); an N-Quads or TriG file
+with named graphs holds one document per graph; an Open Badges credential is mapped to ELM;
+anything else is one document read by :mod:`mcgraph.documents`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from mcgraph.contexts import ContextResolver
+from mcgraph.documents import RdfDocument, read_path, to_nquads
+from mcgraph.errors import DocumentError
+from mcgraph.settings import Settings
+
+#: File endings read when a directory is given.
+DOCUMENT_SUFFIXES = (".jsonld", ".json", ".ttl", ".nt", ".nq", ".trig", ".rdf", ".owl", ".xml", ".csv")
+
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files as given; directories walked (sorted) for document files."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
+        else:
+            files.append(path)
+    return files
+
+
+def read_inputs(
+    paths: Sequence[Path], *, settings: Settings, resolver: ContextResolver
+) -> Iterator[RdfDocument | DocumentError]:
+    """Every document in the given files and directories, in order."""
+    for path in expand_paths(paths):
+        if path.suffix.lower() == ".csv":
+            from mcgraph.loaders.csv_catalogue import read_csv_catalogue
+
+            try:
+                yield from read_csv_catalogue(path)
+            except DocumentError as error:
+                yield error
+            continue
+        if path.suffix.lower() in (".nq", ".trig"):
+            yield from _read_graphs(path, settings)
+            continue
+        try:
+            document = read_path(path, settings=settings, resolver=resolver)
+        except DocumentError as error:
+            yield error
+            continue
+        yield _mapped(document)
+
+
+def _mapped(document: RdfDocument) -> RdfDocument:
+    if document.format == "jsonld":
+        try:  # TEMPORARY until the Open Badges loader lands
+            from mcgraph.loaders import openbadges
+        except ImportError:
+            return document
+        if openbadges.is_open_badge(document):
+            return openbadges.map_open_badge(document)
+    return document
+
+
+def _read_graphs(path: Path, settings: Settings) -> Iterator[RdfDocument | DocumentError]:
+    """One document per named graph, streamed (a file's graphs are expected to be contiguous;
+    a graph that reappears later is read as a further version of that document)."""
+    fmt = ox.RdfFormat.N_QUADS if path.suffix.lower() == ".nq" else ox.RdfFormat.TRIG
+    name = "nquads" if fmt == ox.RdfFormat.N_QUADS else "trig"
+    current: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None
+    quads: list[ox.Quad] = []
+
+    def document() -> RdfDocument:
+        graph = current.value if isinstance(current, ox.NamedNode) else "default"
+        unique = tuple(dict.fromkeys(quads))
+        checksum = hashlib.sha256(to_nquads(unique, "urn:mcgraph:checksum")).hexdigest()
+        return RdfDocument(f"{path}#graph={graph}", name, unique, checksum, False)
+
+    try:
+        for quad in ox.parse(path=str(path), format=fmt):
+            if quad.graph_name != current and quads:
+                yield document()
+                quads = []
+            current = quad.graph_name
+            if isinstance(quad.object, ox.Literal) and len(quad.object.value) > settings.max_literal_chars:
+                raise DocumentError(str(path), f"a literal of {len(quad.object.value)} characters is over the limit")
+            quads.append(quad)
+    except SyntaxError as error:
+        yield DocumentError(str(path), f"malformed {name}: {error}")
+        return
+    except (OSError, MemoryError) as error:
+        yield DocumentError(str(path), f"cannot read the file: {error}")
+        return
+    except DocumentError as error:
+        yield error
+        return
+    if quads:
+        yield document()

@@ -1,0 +1,265 @@
+"""The graph store: the only module that opens a pyoxigraph ``Store``.
+
+Its interface speaks plain Python — IRIs and literals as small records, RDF as N-Triples or
+N-Quads bytes, results as serialised bytes or rows of strings — so that a backend for an
+external SPARQL 1.1 store (Oxigraph server, Virtuoso, Fuseki, ...) can implement the same
+``GraphStore`` protocol. Writes are SPARQL updates, which Oxigraph applies atomically: readers
+see the graph before or after a write, never half of it, and a killed process leaves neither.
+
+Oxigraph keeps typed literals by value: ``"PT60H"^^xsd:duration`` would come back as
+``"P2DT12H"``. ELM durations are meant to keep their lexical form (PT60H is 60 hours of
+workload), so on the way in a duration whose lexical form is not Oxigraph's canonical one is
+stored with the datatype ``mcg:lexicalDuration`` and turned back into ``xsd:duration`` with its
+original lexical form on the way out (exports and CONSTRUCT results).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+import pyoxigraph as ox
+
+from mcgraph.errors import McgraphError, UsageError
+from mcgraph.vocab import MCG, XSD
+
+#: Formats for RDF output, by the names the CLI and API use.
+RDF_FORMATS = {
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+_DURATION = XSD + "duration"
+LEXICAL_DURATION = MCG + "lexicalDuration"
+_DURATION_LITERAL = re.compile(rb'"([^"\\]*)"\^\^<' + re.escape(_DURATION.encode()) + rb">")
+
+
+class StoreError(McgraphError):
+    """The store cannot do what was asked (bad query, unreadable data, I/O)."""
+
+
+@dataclass(frozen=True)
+class Iri:
+    value: str
+
+
+@dataclass(frozen=True)
+class Lit:
+    value: str
+    datatype: str | None = None
+    language: str | None = None
+
+
+Term = Iri | Lit
+
+
+class GraphStore(Protocol):
+    """What the rest of mcgraph needs from a store (embedded or a remote SPARQL endpoint)."""
+
+    def update(self, sparql: str) -> None: ...
+    def select(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> list[dict[str, str | None]]: ...
+    def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
+              result_format: str = "json", rdf_format: str = "turtle") -> bytes: ...
+    def dump(self, out: BinaryIO, *, rdf_format: str = "nquads", graph: str | None = None) -> None: ...
+    def graphs(self) -> list[str]: ...
+    def backup(self, target: Path) -> None: ...
+    def close(self) -> None: ...
+
+
+def _to_ox(term: Term) -> ox.NamedNode | ox.Literal:
+    if isinstance(term, Iri):
+        return ox.NamedNode(term.value)
+    if term.language:
+        return ox.Literal(term.value, language=term.language)
+    if term.datatype:
+        return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype))
+    return ox.Literal(term.value)
+
+
+def _text(term: object) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return str(term)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_canonical_duration(lexical: bytes) -> bool:
+    literal = ox.Literal(lexical.decode(), datatype=ox.NamedNode(_DURATION))
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("urn:x"), ox.NamedNode("urn:x"), literal))
+    stored = next(iter(store.quads_for_pattern(None, None, None))).object
+    return bool(stored.value == lexical.decode())
+
+
+def protect_durations(ntriples: bytes) -> bytes:
+    """Re-type non-canonical xsd:duration literals so Oxigraph keeps their lexical form."""
+    if _DURATION.encode() not in ntriples:
+        return ntriples
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        if _is_canonical_duration(match.group(1)):
+            return match.group(0)
+        return b'"' + match.group(1) + b'"^^<' + LEXICAL_DURATION.encode() + b">"
+
+    return _DURATION_LITERAL.sub(replace, ntriples)
+
+
+def restore_durations(data: bytes) -> bytes:
+    """The inverse of :func:`protect_durations`, for any serialised output (RDF or results)."""
+    return data.replace(LEXICAL_DURATION.encode(), _DURATION.encode())
+
+
+class EmbeddedStore:
+    """pyoxigraph on disk (or in memory when ``path`` is None). Queries see the union of all
+    named graphs as their default graph."""
+
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+        self.path = path
+        try:
+            if path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as error:
+            raise StoreError(f"cannot open the store at {path}: {error}") from None
+
+    def update(self, sparql: str) -> None:
+        """Apply one SPARQL update atomically."""
+        try:
+            self._store.update(sparql)
+        except SyntaxError as error:
+            raise StoreError(f"invalid SPARQL update: {error}") from None
+        except OSError as error:
+            raise StoreError(f"the store could not be written: {error}") from None
+
+    def _run(self, sparql: str, bindings: Mapping[str, Term] | None) -> object:
+        substitutions = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+        try:
+            return self._store.query(sparql, use_default_graph_as_union=True,
+                                     substitutions=substitutions or None)
+        except SyntaxError as error:
+            raise UsageError(f"invalid SPARQL query: {error}") from None
+        except OSError as error:
+            raise StoreError(f"the store could not be read: {error}") from None
+
+    def select(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> list[dict[str, str | None]]:
+        """Rows of a SELECT as {variable: value} (IRIs and literal values as text)."""
+        solutions = self._run(sparql, bindings)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise UsageError("expected a SELECT query")
+        names = [v.value for v in solutions.variables]
+        return [{name: _text(row[name]) for name in names} for row in solutions]
+
+    def ask(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> bool:
+        answer = self._run(sparql, bindings)
+        if not isinstance(answer, ox.QueryBoolean):
+            raise UsageError("expected an ASK query")
+        return bool(answer)
+
+    def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
+              result_format: str = "json", rdf_format: str = "turtle") -> bytes:
+        """Any query, serialised: SELECT/ASK in ``result_format``, CONSTRUCT/DESCRIBE in ``rdf_format``."""
+        answer = self._run(sparql, bindings)
+        if isinstance(answer, ox.QueryTriples):
+            if rdf_format not in RDF_FORMATS:
+                raise UsageError(f"unknown RDF format {rdf_format!r}")
+            data = answer.serialize(format=RDF_FORMATS[rdf_format]) or b""
+            return restore_durations(data)
+        if result_format not in RESULT_FORMATS:
+            raise UsageError(f"unknown result format {result_format!r}")
+        data = answer.serialize(format=RESULT_FORMATS[result_format]) or b""  # type: ignore[attr-defined]
+        return restore_durations(data)  # type: ignore[arg-type]
+
+    def dump(self, out: BinaryIO, *, rdf_format: str = "nquads", graph: str | None = None) -> None:
+        """Write the whole store (or one graph) to ``out``, durations in their lexical form."""
+        if rdf_format not in RDF_FORMATS:
+            raise UsageError(f"unknown RDF format {rdf_format!r}")
+        fmt = RDF_FORMATS[rdf_format]
+        if graph is None and not fmt.supports_datasets:
+            raise UsageError(f"{rdf_format} holds one graph: name one with --graph, or use nquads/trig")
+        if graph is not None and not self._store.contains_named_graph(ox.NamedNode(graph)):
+            raise UsageError(f"no graph {graph} in the store")
+        kwargs: dict[str, object] = {"format": fmt}
+        if graph is not None:
+            kwargs["from_graph"] = ox.NamedNode(graph)
+        data = self._store.dump(**kwargs)  # type: ignore[arg-type]
+        out.write(restore_durations(data or b""))
+
+    def load(self, data: bytes, *, rdf_format: str, graph: str | None = None) -> None:
+        """Add serialised RDF (N-Triples into ``graph``, or N-Quads) in one transaction."""
+        kwargs: dict[str, object] = {"format": RDF_FORMATS[rdf_format]}
+        if graph is not None:
+            kwargs["to_graph"] = ox.NamedNode(graph)
+        try:
+            self._store.load(protect_durations(data), **kwargs)  # type: ignore[arg-type]
+        except (SyntaxError, MemoryError) as error:
+            raise StoreError(f"cannot load the data: {error}") from None
+
+    def bulk_add(self, nquads: bytes) -> None:
+        """Add N-Quads fast, without a transaction, then flush them to disk. Callers make this
+        safe: ingestion writes a document's metadata record only after this returns, and
+        drops graphs that have no record when it next opens the store."""
+        try:
+            self._store.bulk_load(protect_durations(nquads), format=ox.RdfFormat.N_QUADS)
+        except (SyntaxError, MemoryError) as error:
+            raise StoreError(f"cannot load the data: {error}") from None
+        self._store.flush()
+
+    def bulk_load(self, path: Path, *, rdf_format: str) -> None:
+        """Raw, non-transactional loading of a file (the baseline of the benchmarks)."""
+        self._store.bulk_load(path=str(path), format=RDF_FORMATS[rdf_format])
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def has_graph(self, graph: str) -> bool:
+        return bool(self._store.contains_named_graph(ox.NamedNode(graph)))
+
+    def quads(self, graph: str | None = None) -> Iterator[str]:
+        """Every quad as an N-Quads line (for comparing stores in tests and tools)."""
+        target = None if graph is None else ox.NamedNode(graph)
+        for quad in self._store.quads_for_pattern(None, None, None, target):
+            yield f"{quad} ."
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def backup(self, target: Path) -> None:
+        """A consistent on-disk copy (a new store directory) while the store stays open."""
+        if self.path is None:
+            raise UsageError("an in-memory store has no backup; dump it instead")
+        if target.exists():
+            raise UsageError(f"backup target {target} already exists")
+        try:
+            self._store.backup(str(target))
+        except OSError as error:
+            raise StoreError(f"backup to {target} failed: {error}") from None
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def close(self) -> None:
+        """Release the store (the directory lock); the object is unusable afterwards."""
+        del self._store
+
+
