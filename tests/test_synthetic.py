@@ -220,6 +220,7 @@ _CLAIM = "cred:credentialSubject/elm:hasClaim"
 _SPEC = f"{_CLAIM}/elm:specifiedBy"
 _BODY = f"{_CLAIM}/elm:awardedBy/elm:awardingBody"
 _PREFIXES = """PREFIX elm: <http://data.europa.eu/snb/model/elm/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX cred: <https://www.w3.org/2018/credentials#>
 PREFIX dc: <http://purl.org/dc/terms/>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
@@ -227,8 +228,8 @@ PREFIX rov: <http://www.w3.org/ns/regorg#>
 """
 _POSITIVE_DECIMAL = re.compile(r"^([0-9]*[1-9][0-9]*(\.[0-9]+)?|[0-9]+\.[0-9]*[1-9][0-9]*)$")
 _EQF = {f"http://data.europa.eu/snb/eqf/{n}" for n in range(1, 9)}
-#: Removing the awarding body also removes where the issuer's country is read from.
-_COUPLED = {"awarding-body": {"issuer-country"}}
+#: Elements that a defect of another element also breaks (none: each defect breaks one).
+_COUPLED: dict[str, set[str]] = {}
 
 
 def _values(store: ox.Store, credential: str, path: str) -> list[Any]:
@@ -263,7 +264,7 @@ def annex1_status(credential: GeneratedCredential, countries: set[str]) -> dict[
         ),
         "title": status(titles[0]),
         "issuer-country": status(country, all(c.value in countries for c in country)),
-        "awarding-body": status(store_values(_BODY)),
+        "awarding-body": status(store_values(f"{_BODY}/(rov:legalName|skos:prefLabel)")),
         "date-of-issue": status(dates, all(d.datatype.value == f"{XSD}dateTime" for d in dates)),
         "learning-outcomes": status(store_values(f"{_SPEC}/elm:learningOutcome")),
         "workload": status(
@@ -442,7 +443,7 @@ def test_about_a_tenth_stack_into_other_credentials_without_cycles() -> None:
 @pytest.mark.parametrize("fmt", ["jsonld", "nquads"])
 def test_dataset_manifest_matches_what_was_written(tmp_path: Path, fmt: str) -> None:
     summary = write_dataset(tmp_path, count=120, seed=2, defective=0.25, fmt=fmt)
-    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((tmp_path / "_manifest.json").read_text(encoding="utf-8"))
     assert {k: manifest[k] for k in ("seed", "count", "defective", "format")} == {
         "seed": 2,
         "count": 120,
@@ -479,17 +480,17 @@ def test_a_smaller_dataset_replaces_a_larger_one(tmp_path: Path) -> None:
     write_dataset(tmp_path, count=3, fmt="jsonld")
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [
+        "_manifest.json",
         "credential-000001.jsonld",
         "credential-000002.jsonld",
         "credential-000003.jsonld",
-        "manifest.json",
         "notes.txt",
     ]
 
 
 def test_empty_and_fully_defective_datasets(tmp_path: Path) -> None:
     empty = write_dataset(tmp_path / "empty", count=0)
-    assert json.loads((tmp_path / "empty" / "manifest.json").read_text())["credentials"] == []
+    assert json.loads((tmp_path / "empty" / "_manifest.json").read_text())["credentials"] == []
     assert empty.files_written == 1
     assert all(c.defect is not None for c in generate(30, defective=1.0))
     assert all(c.defect is None for c in generate(30))

@@ -64,9 +64,11 @@ def _parse(name: str, text: str) -> NamedQuery:
             fields[key] = (fields.get(key, "") + " " + value).strip()
     if "title" not in fields:
         raise ConfigurationError(f"queries/{name}.rq has no '# title:' header")
+    projection = re.search(r"\bSELECT\b(.*?)\bWHERE\b", text, flags=re.S | re.I)
     for parameter in parameters:
-        if not re.search(rf"[?$]{re.escape(parameter.name)}\b", text):
-            raise ConfigurationError(f"queries/{name}.rq declares ?{parameter.name} but never uses it")
+        # pyoxigraph substitutes only variables the SELECT projects
+        if not projection or not re.search(rf"[?$]{re.escape(parameter.name)}\b", projection.group(1)):
+            raise ConfigurationError(f"queries/{name}.rq: parameter ?{parameter.name} must be in the SELECT clause")
     return NamedQuery(name, fields["title"], fields.get("description", ""), tuple(parameters), text)
 
 

@@ -98,12 +98,12 @@ class Service:
         if self.repository.public.has_graph(identifier):
             return [identifier]
         rows = self.repository.public.select(
-            f"SELECT DISTINCT ?g WHERE {{ ?g <{FOAF}primaryTopic> ?topic }}", bindings={"topic": Iri(identifier)})
+            f"SELECT DISTINCT ?g ?topic WHERE {{ ?g <{FOAF}primaryTopic> ?topic }}", bindings={"topic": Iri(identifier)})
         return [str(r["g"]) for r in rows]
 
     def source_graphs(self, source: str) -> list[str]:
         rows = self.repository.public.select(
-            f"SELECT DISTINCT ?g WHERE {{ ?g <{DC}source> ?source }}",
+            f"SELECT DISTINCT ?g ?source WHERE {{ ?g <{DC}source> ?source }}",
             bindings={"source": Iri(f"{self.repository.base_iri}source/{source}")})
         return [str(r["g"]) for r in rows]
 

@@ -159,6 +159,8 @@ class EmbeddedStore:
                                      substitutions=substitutions or None)
         except SyntaxError as error:
             raise UsageError(f"invalid SPARQL query: {error}") from None
+        except RuntimeError as error:  # e.g. a substitution for a variable the query does not project
+            raise UsageError(f"the query cannot be run: {error}") from None
         except OSError as error:
             raise StoreError(f"the store could not be read: {error}") from None
 

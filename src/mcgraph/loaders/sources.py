@@ -18,7 +18,8 @@ from mcgraph.documents import RdfDocument, read_path, to_nquads
 from mcgraph.errors import DocumentError
 from mcgraph.settings import Settings
 
-#: File endings read when a directory is given.
+#: File endings read when a directory is given (names starting with "." or "_" are skipped:
+#: hidden files and side files such as a generated dataset's _manifest.json).
 DOCUMENT_SUFFIXES = (".jsonld", ".json", ".ttl", ".nt", ".nq", ".trig", ".rdf", ".owl", ".xml", ".csv")
 
 
@@ -27,7 +28,10 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
+            files += sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES and not p.name.startswith((".", "_"))
+            )
         else:
             files.append(path)
     return files

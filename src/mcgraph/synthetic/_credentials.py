@@ -117,6 +117,8 @@ def _credential(world: World, i: int) -> GeneratedCredential:
 
     if key == "issuer-country":
         organisation = provider_node(provider, f"{iri}/awarding-body", country_defect=kind)
+    elif key == "awarding-body":
+        organisation = provider_node(provider, f"{iri}/awarding-body", named=False)
     elif key == "quality-assurance" and provider.accreditation is not None:
         organisation = provider_node(provider, f"{iri}/awarding-body", accredited=False)
     if world.needs_own_spec(defect, spec):
@@ -126,7 +128,7 @@ def _credential(world: World, i: int) -> GeneratedCredential:
             drop=key if kind == "missing" else None,
             point="five" if key == "workload" and kind == "invalid" else None,
             invalid_level=key == "level" and kind == "invalid",
-            accredited={"awarding-body": True, "quality-assurance": False}.get(key or ""),
+            accredited={"quality-assurance": False}.get(key or ""),
         )
     if key == "assessment-type":
         assessment_spec = assessment_node(spec, f"{iri}/assessment-specification", typed=False)
@@ -153,8 +155,7 @@ def _credential(world: World, i: int) -> GeneratedCredential:
         assessment_props.append(("idVerification", concept_node(SUPERVISION)))
     assessment_props.append(("specifiedBy", assessment_spec))
     awarding: list[tuple[str, Value]] = []
-    if key != "awarding-body":
-        awarding.append(("awardingBody", organisation))
+    awarding.append(("awardingBody", organisation))
     if key != "date-of-issue":
         awarding.append(("awardingDate", awarded))
     achievement: list[tuple[str, Value]] = [] if key == "title" else [("title", spec.title)]

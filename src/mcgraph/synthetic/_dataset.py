@@ -15,7 +15,7 @@ from mcgraph.synthetic._orgs import BASE, provider_pool_size
 from mcgraph.synthetic._world import spec_pool_size
 
 FORMATS = ("jsonld", "nquads")
-MANIFEST = "manifest.json"
+MANIFEST = "_manifest.json"
 NQUADS_FILE = "credentials.nq"
 _GENERATED = re.compile(r"credential-\d{6,}\.jsonld|credentials\.nq")
 _ORG = f"{BASE}org/"
@@ -55,7 +55,7 @@ def write_dataset(
 
     ``jsonld`` writes one compact one-line file per credential (``credential-000001.jsonld``,
     ...); ``nquads`` writes ``credentials.nq`` with each credential in its own named graph (the
-    credential IRI). Both write ``manifest.json``: seed, count, defective, format and, per
+    credential IRI). Both write ``_manifest.json``: seed, count, defective, format and, per
     credential, its IRI, file or graph, defect and defect kind. Files of an earlier dataset in
     ``out`` that this one does not overwrite are removed, so the directory matches the manifest.
     Everything is streamed: memory does not grow with ``count``.

@@ -167,13 +167,19 @@ def build_provider(index: int) -> Provider:
 
 
 def provider_node(
-    p: Provider, iri: str, *, country_defect: str | None = None, accredited: bool = True
+    p: Provider,
+    iri: str,
+    *,
+    country_defect: str | None = None,
+    accredited: bool = True,
+    named: bool = True,
 ) -> Node:
     """``p`` as a node at ``iri``. ``country_defect="missing"`` leaves out every country of the
     organisation (address and legal identifiers); ``"invalid"`` puts a code outside the country
-    authority table in its address. ``accredited=False`` leaves out its accreditation."""
+    authority table in its address. ``accredited=False`` leaves out its accreditation;
+    ``named=False`` its legal name (the awarding body is then not identified)."""
     country: Country | None = p.country
-    props: list[tuple[str, Value]] = [("legalName", p.legal_name)]
+    props: list[tuple[str, Value]] = [("legalName", p.legal_name)] if named else []
     if country_defect == "invalid":
         unknown = invalid_concept_node(INVALID_COUNTRY, "Unknown country")
         props.append(("location", location(iri, unknown)))

@@ -170,8 +170,6 @@ class World:
         if defect is None:
             return False
         key = defect[0]
-        if key == "awarding-body":  # quality assurance must stay reachable without the body
-            return spec.accreditation is None
         if key == "quality-assurance":
             return spec.accreditation is not None
         return key in SPEC_DEFECTS
