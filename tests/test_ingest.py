@@ -9,13 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, SHARED
 
+from conftest import SAMPLES
 from mcgraph.service import Service
 from mcgraph.settings import Settings
 from mcgraph.synthetic import write_dataset
 
-EU_SAMPLES = [SAMPLES / n for n in ("Sample-MC-Annex1-signed.jsonld", "Sample-MC-Annex1-unsigned.jsonld")]
+EU_SAMPLES = [
+    SAMPLES / n for n in ("Sample-MC-Annex1-signed.jsonld", "Sample-MC-Annex1-unsigned.jsonld")
+]
 ANA = ("Ana Andromeda", "Andromeda", "LA-234218", "1999-10-01", "ana.andromeda@email.com")
 
 
@@ -47,7 +49,8 @@ def test_allow_invalid_stores_and_marks_them(store_settings: Settings) -> None:
     rows = service.select(
         "PREFIX mcg: <https://w3id.org/mcgraph/ns#> PREFIX foaf: <http://xmlns.com/foaf/0.1/> "
         "SELECT ?topic ?conforms (GROUP_CONCAT(STR(?e)) AS ?violated) WHERE { "
-        "?g foaf:primaryTopic ?topic ; mcg:conforms ?conforms ; mcg:violates ?e } GROUP BY ?topic ?conforms")
+        "?g foaf:primaryTopic ?topic ; mcg:conforms ?conforms ; mcg:violates ?e } GROUP BY ?topic ?conforms"
+    )
     assert len(rows) == 2
     for row in rows:
         assert row["conforms"] == "false"
@@ -64,8 +67,11 @@ def test_no_personal_data_of_the_learner_by_default(store_settings: Settings) ->
     # the achievement is kept, linked to a salted learner key
     rows = service.select(
         "PREFIX cred: <https://www.w3.org/2018/credentials#> PREFIX elm: <http://data.europa.eu/snb/model/elm/> "
-        "SELECT DISTINCT ?learner ?claim WHERE { ?c cred:credentialSubject ?learner . ?learner elm:hasClaim ?claim }")
-    assert rows and all(str(r["learner"]).startswith(store_settings.base_iri + "learner/") for r in rows)
+        "SELECT DISTINCT ?learner ?claim WHERE { ?c cred:credentialSubject ?learner . ?learner elm:hasClaim ?claim }"
+    )
+    assert rows and all(
+        str(r["learner"]).startswith(store_settings.base_iri + "learner/") for r in rows
+    )
     # the same learner (same national ID) in both samples gets the same key
     assert len({r["learner"] for r in rows}) == 1
     assert service.repository.protected is None
@@ -84,7 +90,9 @@ def test_keep_personal_data_goes_to_the_protected_store_only(store_settings: Set
     service.close()
 
 
-def test_a_rejected_document_leaves_the_store_unchanged(store_settings: Settings, tmp_path: Path) -> None:
+def test_a_rejected_document_leaves_the_store_unchanged(
+    store_settings: Settings, tmp_path: Path
+) -> None:
     write_dataset(tmp_path / "good", count=20, seed=1)
     write_dataset(tmp_path / "bad", count=20, seed=2, defective=1.0)
     service = Service(store_settings)
@@ -96,7 +104,9 @@ def test_a_rejected_document_leaves_the_store_unchanged(store_settings: Settings
     service.close()
 
 
-def test_generated_defects_are_rejected_naming_exactly_their_element(store_settings: Settings, tmp_path: Path) -> None:
+def test_generated_defects_are_rejected_naming_exactly_their_element(
+    store_settings: Settings, tmp_path: Path
+) -> None:
     write_dataset(tmp_path / "data", count=110, seed=5, defective=0.5)
     manifest = json.loads((tmp_path / "data" / "_manifest.json").read_text(encoding="utf-8"))
     defects = {str(tmp_path / "data" / c["file"]): c["defect"] for c in manifest["credentials"]}
@@ -104,11 +114,15 @@ def test_generated_defects_are_rejected_naming_exactly_their_element(store_setti
     summary = service.load([tmp_path / "data"])
     rejected = {o.source: o.report.elements("violation") for o in summary.problems if o.report}  # type: ignore[union-attr]
     assert summary.stored == sum(1 for d in defects.values() if d is None)
-    assert rejected == {source: {defect} for source, defect in defects.items() if defect is not None}
+    assert rejected == {
+        source: {defect} for source, defect in defects.items() if defect is not None
+    }
     service.close()
 
 
-def test_loading_the_same_files_again_changes_nothing(store_settings: Settings, tmp_path: Path) -> None:
+def test_loading_the_same_files_again_changes_nothing(
+    store_settings: Settings, tmp_path: Path
+) -> None:
     write_dataset(tmp_path / "data", count=30, seed=3)
     service = Service(store_settings)
     first = service.load([tmp_path / "data"])
@@ -134,7 +148,8 @@ def test_a_changed_document_replaces_its_graph(store_settings: Settings, tmp_pat
     assert service.repository.public.graphs() == graphs_before
     titles = service.select(
         "PREFIX dc: <http://purl.org/dc/terms/> PREFIX elm: <http://data.europa.eu/snb/model/elm/> "
-        "SELECT ?t WHERE { ?claim a elm:LearningAchievement ; dc:title ?t }")
+        "SELECT ?t WHERE { ?claim a elm:LearningAchievement ; dc:title ?t }"
+    )
     assert "A retitled micro-credential" in {r["t"] for r in titles}
     assert len(service.source_graphs("local")) == 3
     service.close()
@@ -174,5 +189,3 @@ def test_backup_is_a_reopenable_copy(store_settings: Settings, tmp_path: Path) -
     copy = Service(dataclasses.replace(store_settings, store=tmp_path / "copy"), read_only=True)
     assert set(copy.repository.public.quads()) == expected
     copy.close()
-
-

@@ -85,7 +85,7 @@ class RdfDocument:
     checksum: str
     #: True when an ELM ``{payload, signatures}`` envelope was unwrapped.
     sealed: bool
-    #: The declarative mapping that turned the input into ELM (e.g. ``loaders/openbadges-to-elm.rq``).
+    #: The declarative mapping that turned the input into ELM (a file under ``loaders/``).
     mapping: str | None = None
     #: What the reader wants a person to know (e.g. Annex I elements the input format cannot carry).
     notes: tuple[str, ...] = ()

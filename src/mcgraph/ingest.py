@@ -19,18 +19,22 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from mcgraph.documents import RdfDocument, to_nquads
 from mcgraph.elements import profile_named
 from mcgraph.errors import DocumentError, UsageError
 from mcgraph.personal import split_personal
 from mcgraph.repository import Repository
-from mcgraph.documents import RdfDocument, to_nquads
 from mcgraph.validation import DocumentReport, Validator, detect_profile
-from mcgraph.vocab import DCAT, DC, FOAF, MCG, PROV, RDF
+from mcgraph.vocab import DC, DCAT, FOAF, MCG, PROV, RDF
 
 SPDX = "http://spdx.org/rdf/terms#"
 _MEDIA_TYPES = {
-    "jsonld": "application/ld+json", "turtle": "text/turtle", "ntriples": "application/n-triples",
-    "nquads": "application/n-quads", "trig": "application/trig", "rdfxml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "nquads": "application/n-quads",
+    "trig": "application/trig",
+    "rdfxml": "application/rdf+xml",
     "csv": "text/csv",
 }
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -72,8 +76,13 @@ class IngestSummary:
             self.problems.append(outcome)
 
 
-_COUNTERS = {"stored": "stored", "stored-invalid": "stored_invalid", "unchanged": "unchanged",
-             "rejected": "rejected", "error": "errors"}
+_COUNTERS = {
+    "stored": "stored",
+    "stored-invalid": "stored_invalid",
+    "unchanged": "unchanged",
+    "rejected": "rejected",
+    "error": "errors",
+}
 
 
 def graph_iri(base_iri: str, source: str, identifier: str) -> str:
@@ -86,15 +95,26 @@ def document_identifier(doc: RdfDocument, profile: str | None) -> str:
     """The IRI of the document's one credential or specification, else its source."""
     if profile is not None:
         focus = {ox.NamedNode(c) for c in profile_named(profile).focus_classes}
-        subjects = sorted({q.subject.value for q in doc.quads
-                           if q.predicate == _TYPE and q.object in focus and isinstance(q.subject, ox.NamedNode)})
+        subjects = sorted(
+            {
+                q.subject.value
+                for q in doc.quads
+                if q.predicate == _TYPE
+                and q.object in focus
+                and isinstance(q.subject, ox.NamedNode)
+            }
+        )
         if len(subjects) == 1:
             return subjects[0]
     return doc.source
 
 
 def _literal(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+    return (
+        '"'
+        + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        + '"'
+    )
 
 
 def _location(source: str) -> str:
@@ -122,7 +142,9 @@ class Ingestor:
         batch_size: int = 200,
     ) -> None:
         if not _SOURCE_NAME.match(source):
-            raise UsageError(f"source name {source!r}: use lower-case letters, digits, '.', '-', '_'")
+            raise UsageError(
+                f"source name {source!r}: use lower-case letters, digits, '.', '-', '_'"
+            )
         if keep_personal_data and repository.protected is None:
             raise UsageError("this repository was opened without a protected store")
         self.repository = repository
@@ -167,7 +189,9 @@ class Ingestor:
                 outcomes.append(Outcome(item.source, "error", error=item.problem))
                 continue
             profile = detect_profile(item.quads) if self.profile == "auto" else self.profile
-            graph = graph_iri(self.repository.base_iri, self.source, document_identifier(item, profile))
+            graph = graph_iri(
+                self.repository.base_iri, self.source, document_identifier(item, profile)
+            )
             if known.get(graph) == item.checksum:
                 outcomes.append(Outcome(item.source, "unchanged", graph))
                 continue
@@ -186,22 +210,34 @@ class Ingestor:
             if not report.conforms and not self.allow_invalid:
                 outcomes.append(Outcome(doc.source, "rejected", graph, report))
                 continue
-            split = split_personal(doc.quads, salt=self.repository.salt, base_iri=self.repository.base_iri)
+            split = split_personal(
+                doc.quads, salt=self.repository.salt, base_iri=self.repository.base_iri
+            )
             keep = self.keep_personal_data and bool(split.personal)
             metadata = self._metadata(graph, doc, report, now, keep)
             if graph in known:  # a new version: replace graph and record in one transaction
                 body = _ntriples(split.public)
-                replacing += [f"DROP SILENT GRAPH <{graph}>", f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}",
-                              *self._forget(graph), self._insert_metadata(metadata)]
+                replacing += [
+                    f"DROP SILENT GRAPH <{graph}>",
+                    f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}",
+                    *self._forget(graph),
+                    self._insert_metadata(metadata),
+                ]
             else:
                 fresh.append(to_nquads(split.public, graph))
                 fresh_metadata += metadata
             if self.repository.protected is not None:
                 protected.append(f"DROP SILENT GRAPH <{graph}>")
                 if keep:
-                    protected.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{_ntriples(split.personal)}}} }}")
+                    protected.append(
+                        f"INSERT DATA {{ GRAPH <{graph}> {{\n{_ntriples(split.personal)}}} }}"
+                    )
             known[graph] = doc.checksum
-            outcomes.append(Outcome(doc.source, "stored" if report.conforms else "stored-invalid", graph, report))
+            outcomes.append(
+                Outcome(
+                    doc.source, "stored" if report.conforms else "stored-invalid", graph, report
+                )
+            )
         if protected and self.repository.protected is not None:
             self.repository.protected.update(" ;\n".join(protected))
         if fresh:
@@ -217,13 +253,21 @@ class Ingestor:
 
     def _forget(self, graph: str) -> list[str]:
         meta = self.repository.metadata_graph
-        return [f"DELETE WHERE {{ GRAPH <{meta}> {{ <{graph}> ?p ?o }} }}",
-                f"DELETE WHERE {{ GRAPH <{meta}> {{ <{graph}#checksum> ?p ?o }} }}"]
+        return [
+            f"DELETE WHERE {{ GRAPH <{meta}> {{ <{graph}> ?p ?o }} }}",
+            f"DELETE WHERE {{ GRAPH <{meta}> {{ <{graph}#checksum> ?p ?o }} }}",
+        ]
 
     def _insert_metadata(self, lines: list[str]) -> str:
-        return f"INSERT DATA {{ GRAPH <{self.repository.metadata_graph}> {{\n" + "\n".join(lines) + "\n} }"
+        return (
+            f"INSERT DATA {{ GRAPH <{self.repository.metadata_graph}> {{\n"
+            + "\n".join(lines)
+            + "\n} }"
+        )
 
-    def _metadata(self, graph: str, doc: RdfDocument, report: DocumentReport, now: str, personal: bool) -> list[str]:
+    def _metadata(
+        self, graph: str, doc: RdfDocument, report: DocumentReport, now: str, personal: bool
+    ) -> list[str]:
         """The record of a stored document, as N-Triples lines."""
         checksum = f"{graph}#checksum"
         xsd = "http://www.w3.org/2001/XMLSchema#"
@@ -232,14 +276,14 @@ class Ingestor:
             f"<{graph}> <{RDF}type> <{PROV}Entity> .",
             f"<{graph}> <{DC}source> <{self.repository.base_iri}source/{self.source}> .",
             f"<{graph}> <{PROV}hadPrimarySource> <{_location(doc.source)}> .",
-            f"<{graph}> <{PROV}generatedAtTime> \"{now}\"^^<{xsd}dateTime> .",
+            f'<{graph}> <{PROV}generatedAtTime> "{now}"^^<{xsd}dateTime> .',
             f"<{graph}> <{DC}format> {_literal(_MEDIA_TYPES.get(doc.format, doc.format))} .",
             f"<{graph}> <{SPDX}checksum> <{checksum}> .",
             f"<{checksum}> <{SPDX}algorithm> <{SPDX}checksumAlgorithm_sha256> .",
             f"<{checksum}> <{SPDX}checksumValue> {_literal(doc.checksum)} .",
             f"<{graph}> <{MCG}validatedAgainst> <{MCG}{report.profile}> .",
-            f"<{graph}> <{MCG}conforms> \"{str(report.conforms).lower()}\"^^<{xsd}boolean> .",
-            f"<{graph}> <{MCG}hasProtectedData> \"{str(personal).lower()}\"^^<{xsd}boolean> .",
+            f'<{graph}> <{MCG}conforms> "{str(report.conforms).lower()}"^^<{xsd}boolean> .',
+            f'<{graph}> <{MCG}hasProtectedData> "{str(personal).lower()}"^^<{xsd}boolean> .',
         ]
         identifier = document_identifier(doc, report.profile)
         if identifier != doc.source:
@@ -256,7 +300,9 @@ def _ntriples(quads: list[ox.Quad]) -> str:
     return to_nquads(quads, scratch).replace(f" <{scratch}> .\n".encode(), b" .\n").decode("utf-8")
 
 
-def _batches(items: Iterable[RdfDocument | DocumentError], size: int) -> Iterator[list[RdfDocument | DocumentError]]:
+def _batches(
+    items: Iterable[RdfDocument | DocumentError], size: int
+) -> Iterator[list[RdfDocument | DocumentError]]:
     batch: list[RdfDocument | DocumentError] = []
     for item in items:
         batch.append(item)
@@ -271,8 +317,12 @@ def recover_incomplete(repository: Repository) -> int:
     """Drop document graphs that have no metadata record (a load killed mid-batch); returns
     how many. Run whenever a store is opened for writing."""
     meta = repository.metadata_graph
-    records = {str(r["g"]) for r in repository.public.select(
-        f"SELECT ?g WHERE {{ GRAPH <{meta}> {{ ?g a <{DCAT}CatalogRecord> }} }}")}
+    records = {
+        str(r["g"])
+        for r in repository.public.select(
+            f"SELECT ?g WHERE {{ GRAPH <{meta}> {{ ?g a <{DCAT}CatalogRecord> }} }}"
+        )
+    }
     orphans = [g for g in repository.public.graphs() if g != meta and g not in records]
     if orphans:
         repository.public.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in orphans))
@@ -290,9 +340,11 @@ def delete_documents(repository: Repository, graphs: Iterable[str]) -> int:
     count = 0
     for graph in graphs:
         count += 1
-        ops += [f"DROP SILENT GRAPH <{graph}>",
-                f"DELETE WHERE {{ GRAPH <{meta}> {{ <{graph}> ?p ?o }} }}",
-                f"DELETE WHERE {{ GRAPH <{meta}> {{ <{graph}#checksum> ?p ?o }} }}"]
+        ops += [
+            f"DROP SILENT GRAPH <{graph}>",
+            f"DELETE WHERE {{ GRAPH <{meta}> {{ <{graph}> ?p ?o }} }}",
+            f"DELETE WHERE {{ GRAPH <{meta}> {{ <{graph}#checksum> ?p ?o }} }}",
+        ]
     if repository.protected is not None and count:
         repository.protected.update(" ;\n".join(op for op in ops if op.startswith("DROP")))
     if ops:

@@ -45,7 +45,9 @@ def learner_key(basis: str, *, salt: bytes, base_iri: str) -> str:
 
 def split_personal(quads: Sequence[ox.Quad], *, salt: bytes, base_iri: str) -> PersonalSplit:
     """Separate the personal statements of a document and key its learners."""
-    learners = {q.object for q in quads if q.predicate == _SUBJECT and not isinstance(q.object, ox.Literal)}
+    learners = {
+        q.object for q in quads if q.predicate == _SUBJECT and not isinstance(q.object, ox.Literal)
+    }
     if not learners:
         return PersonalSplit(list(quads), [])
     by_subject: dict[object, list[ox.Quad]] = {}
@@ -80,26 +82,38 @@ def split_personal(quads: Sequence[ox.Quad], *, salt: bytes, base_iri: str) -> P
         for quad in by_subject.get(node, []):
             personal.add(quad)
             frontier.append(quad.object)
-    keys = {learner: ox.NamedNode(learner_key(_basis(learner, by_subject), salt=salt, base_iri=base_iri))
-            for learner in learners}
+    keys: dict[object, ox.NamedNode] = {
+        learner: ox.NamedNode(
+            learner_key(_basis(learner, by_subject), salt=salt, base_iri=base_iri)
+        )
+        for learner in learners
+    }
     public = []
     for quad in quads:
         if quad in personal:
             continue
-        subject = keys.get(quad.subject, quad.subject)
-        obj = keys.get(quad.object, quad.object)
-        public.append(quad if (subject, obj) == (quad.subject, quad.object)
-                      else ox.Quad(subject, quad.predicate, obj, quad.graph_name))  # type: ignore[arg-type]
-    return PersonalSplit(public, sorted(personal, key=str),
-                         {_name(k): v.value for k, v in keys.items()})
+        if quad.subject in keys or quad.object in keys:
+            quad = ox.Quad(
+                keys.get(quad.subject, quad.subject),
+                quad.predicate,
+                keys.get(quad.object, quad.object),
+                quad.graph_name,
+            )
+        public.append(quad)
+    return PersonalSplit(
+        public, sorted(personal, key=str), {_name(k): v.value for k, v in keys.items()}
+    )
 
 
 def _basis(learner: object, by_subject: dict[object, list[ox.Quad]]) -> str:
     """National ID (with its country) when there is one, else the subject's IRI."""
     for quad in by_subject.get(learner, []):
         if quad.predicate in _NATIONAL_ID:
-            parts = sorted(q.object.value for q in by_subject.get(quad.object, [])
-                           if q.predicate == _NOTATION or q.predicate.value.endswith("/spatial"))
+            parts = sorted(
+                str(getattr(q.object, "value", q.object))
+                for q in by_subject.get(quad.object, [])
+                if q.predicate == _NOTATION or q.predicate.value.endswith("/spatial")
+            )
             if parts:
                 return "national-id:" + "|".join(parts)
     return "subject:" + _name(learner)

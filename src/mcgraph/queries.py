@@ -56,10 +56,17 @@ def _parse(name: str, text: str) -> NamedQuery:
         key, value = match.groups()
         if key == "param":
             parts = value.split(None, 3)
-            if len(parts) < 3 or parts[1] not in PARAM_TYPES or parts[2] not in ("required", "optional"):
+            if (
+                len(parts) < 3
+                or parts[1] not in PARAM_TYPES
+                or parts[2] not in ("required", "optional")
+            ):
                 raise ConfigurationError(f"queries/{name}.rq: bad parameter line {value!r}")
-            parameters.append(QueryParameter(parts[0], parts[1], parts[2] == "required",
-                                             parts[3] if len(parts) > 3 else ""))
+            parameters.append(
+                QueryParameter(
+                    parts[0], parts[1], parts[2] == "required", parts[3] if len(parts) > 3 else ""
+                )
+            )
         else:
             fields[key] = (fields.get(key, "") + " " + value).strip()
     if "title" not in fields:
@@ -67,8 +74,12 @@ def _parse(name: str, text: str) -> NamedQuery:
     projection = re.search(r"\bSELECT\b(.*?)\bWHERE\b", text, flags=re.S | re.I)
     for parameter in parameters:
         # pyoxigraph substitutes only variables the SELECT projects
-        if not projection or not re.search(rf"[?$]{re.escape(parameter.name)}\b", projection.group(1)):
-            raise ConfigurationError(f"queries/{name}.rq: parameter ?{parameter.name} must be in the SELECT clause")
+        if not projection or not re.search(
+            rf"[?$]{re.escape(parameter.name)}\b", projection.group(1)
+        ):
+            raise ConfigurationError(
+                f"queries/{name}.rq: parameter ?{parameter.name} must be in the SELECT clause"
+            )
     return NamedQuery(name, fields["title"], fields.get("description", ""), tuple(parameters), text)
 
 
@@ -111,7 +122,10 @@ def bind(query: NamedQuery, values: Mapping[str, str]) -> dict[str, Term]:
     for parameter in query.parameters:
         if parameter.name not in values:
             if parameter.required:
-                raise UsageError(f"query {query.name} needs --param {parameter.name}=... ({parameter.description})")
+                raise UsageError(
+                    f"query {query.name} needs --param {parameter.name}=... "
+                    f"({parameter.description})"
+                )
             continue
         bindings[parameter.name] = convert(parameter, values[parameter.name])
     return bindings
@@ -119,6 +133,7 @@ def bind(query: NamedQuery, values: Mapping[str, str]) -> dict[str, Term]:
 
 def convert(parameter: QueryParameter, raw: str) -> Term:
     """One parameter value as an RDF term of the declared type."""
+
     def bad(expected: str) -> UsageError:
         return UsageError(f"parameter {parameter.name}: {raw!r} is not {expected}")
 

@@ -54,11 +54,15 @@ def _salt(path: Path | None, settings: Settings) -> bytes:
     return salt_file.read_bytes().strip()
 
 
-def open_repository(settings: Settings, *, in_memory: bool = False, read_only: bool = False) -> Repository:
+def open_repository(
+    settings: Settings, *, in_memory: bool = False, read_only: bool = False
+) -> Repository:
     """Open (creating if needed) the store location named by the settings."""
     if in_memory:
         protected = EmbeddedStore(None) if settings.keep_personal_data else None
-        return Repository(EmbeddedStore(None), protected, _salt(None, settings), settings.base_iri, None)
+        return Repository(
+            EmbeddedStore(None), protected, _salt(None, settings), settings.base_iri, None
+        )
     root = settings.store
     if root.exists() and not root.is_dir():
         raise UsageError(f"store location {root} is not a directory")

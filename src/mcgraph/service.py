@@ -14,7 +14,7 @@ from typing import BinaryIO
 from mcgraph import queries
 from mcgraph.contexts import ContextResolver
 from mcgraph.errors import UsageError
-from mcgraph.ingest import IngestSummary, Ingestor, delete_documents, recover_incomplete
+from mcgraph.ingest import Ingestor, IngestSummary, delete_documents, recover_incomplete
 from mcgraph.loaders.sources import read_inputs
 from mcgraph.repository import Repository, open_repository
 from mcgraph.settings import Settings
@@ -28,9 +28,13 @@ STATS_QUERIES = ("documents", "triples", "credentials-per-eqf-level")
 class Service:
     """mcgraph's use cases over one repository; call :meth:`close` when done."""
 
-    def __init__(self, settings: Settings, *, in_memory: bool = False, read_only: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, *, in_memory: bool = False, read_only: bool = False
+    ) -> None:
         self.settings = settings
-        self.repository: Repository = open_repository(settings, in_memory=in_memory, read_only=read_only)
+        self.repository: Repository = open_repository(
+            settings, in_memory=in_memory, read_only=read_only
+        )
         #: documents a killed load left without a metadata record, dropped on opening
         self.recovered = 0 if read_only else recover_incomplete(self.repository)
         self.resolver = ContextResolver(settings)
@@ -60,20 +64,34 @@ class Service:
             if not path.exists():
                 raise UsageError(f"{path} does not exist")
         ingestor = Ingestor(
-            self.repository, self.validator, source=source, allow_invalid=allow_invalid,
-            keep_personal_data=self.settings.keep_personal_data, profile=profile, batch_size=batch_size,
+            self.repository,
+            self.validator,
+            source=source,
+            allow_invalid=allow_invalid,
+            keep_personal_data=self.settings.keep_personal_data,
+            profile=profile,
+            batch_size=batch_size,
         )
         inputs = read_inputs(paths, settings=self.settings, resolver=self.resolver)
         return ingestor.ingest(inputs, on_progress=on_progress)
 
-    def query(self, text: str, *, params: Mapping[str, str] | None = None, result_format: str = "json",
-              rdf_format: str = "turtle") -> bytes:
+    def query(
+        self,
+        text: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        result_format: str = "json",
+        rdf_format: str = "turtle",
+    ) -> bytes:
         """Ad hoc SPARQL (no parameters) or a named query with typed parameters."""
         sparql, bindings = self.resolve_query(text, params or {})
-        return self.repository.public.query(sparql, bindings=bindings, result_format=result_format,
-                                            rdf_format=rdf_format)
+        return self.repository.public.query(
+            sparql, bindings=bindings, result_format=result_format, rdf_format=rdf_format
+        )
 
-    def select(self, text: str, *, params: Mapping[str, str] | None = None) -> list[dict[str, str | None]]:
+    def select(
+        self, text: str, *, params: Mapping[str, str] | None = None
+    ) -> list[dict[str, str | None]]:
         sparql, bindings = self.resolve_query(text, params or {})
         return self.repository.public.select(sparql, bindings=bindings)
 
@@ -87,10 +105,14 @@ class Service:
             named = queries.named_query(text)
             return named.text, queries.bind(named, params)
         if params:
-            raise UsageError("--param works with named queries and @file.rq queries that declare parameters")
+            raise UsageError(
+                "--param works with named queries and @file.rq queries that declare parameters"
+            )
         return text, {}
 
-    def export(self, out: BinaryIO, *, rdf_format: str = "nquads", graph: str | None = None) -> None:
+    def export(
+        self, out: BinaryIO, *, rdf_format: str = "nquads", graph: str | None = None
+    ) -> None:
         self.repository.public.dump(out, rdf_format=rdf_format, graph=graph)
 
     def document_graphs(self, identifier: str) -> list[str]:
@@ -98,24 +120,28 @@ class Service:
         if self.repository.public.has_graph(identifier):
             return [identifier]
         rows = self.repository.public.select(
-            f"SELECT DISTINCT ?g ?topic WHERE {{ ?g <{FOAF}primaryTopic> ?topic }}", bindings={"topic": Iri(identifier)})
+            f"SELECT DISTINCT ?g ?topic WHERE {{ ?g <{FOAF}primaryTopic> ?topic }}",
+            bindings={"topic": Iri(identifier)},
+        )
         return [str(r["g"]) for r in rows]
 
     def source_graphs(self, source: str) -> list[str]:
         rows = self.repository.public.select(
             f"SELECT DISTINCT ?g ?source WHERE {{ ?g <{DC}source> ?source }}",
-            bindings={"source": Iri(f"{self.repository.base_iri}source/{source}")})
+            bindings={"source": Iri(f"{self.repository.base_iri}source/{source}")},
+        )
         return [str(r["g"]) for r in rows]
 
     def delete(self, graphs: Sequence[str]) -> int:
         return delete_documents(self.repository, graphs)
 
     def stats(self) -> dict[str, list[dict[str, str | None]]]:
-        """The figures ``mcgraph stats`` prints: documents, triples, credentials per EQF level, providers."""
+        """What ``mcgraph stats`` prints: documents, triples, credentials per level, providers."""
         figures = {name: self.select(name) for name in STATS_QUERIES}
         figures["providers"] = self.repository.public.select(
             "SELECT (COUNT(DISTINCT ?provider) AS ?providers) WHERE "
-            "{ ?awarding <http://data.europa.eu/snb/model/elm/awardingBody> ?provider }")
+            "{ ?awarding <http://data.europa.eu/snb/model/elm/awardingBody> ?provider }"
+        )
         return figures
 
     def backup(self, target: Path) -> None:

@@ -70,16 +70,26 @@ class GraphStore(Protocol):
     """What the rest of mcgraph needs from a store (embedded or a remote SPARQL endpoint)."""
 
     def update(self, sparql: str) -> None: ...
-    def select(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> list[dict[str, str | None]]: ...
-    def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
-              result_format: str = "json", rdf_format: str = "turtle") -> bytes: ...
-    def dump(self, out: BinaryIO, *, rdf_format: str = "nquads", graph: str | None = None) -> None: ...
+    def select(
+        self, sparql: str, *, bindings: Mapping[str, Term] | None = None
+    ) -> list[dict[str, str | None]]: ...
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Term] | None = None,
+        result_format: str = "json",
+        rdf_format: str = "turtle",
+    ) -> bytes: ...
+    def dump(
+        self, out: BinaryIO, *, rdf_format: str = "nquads", graph: str | None = None
+    ) -> None: ...
     def graphs(self) -> list[str]: ...
     def backup(self, target: Path) -> None: ...
     def close(self) -> None: ...
 
 
-def _to_ox(term: Term) -> ox.NamedNode | ox.Literal:
+def _to_ox(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
     if isinstance(term, Iri):
         return ox.NamedNode(term.value)
     if term.language:
@@ -105,7 +115,7 @@ def _is_canonical_duration(lexical: bytes) -> bool:
     store = ox.Store()
     store.add(ox.Quad(ox.NamedNode("urn:x"), ox.NamedNode("urn:x"), literal))
     stored = next(iter(store.quads_for_pattern(None, None, None))).object
-    return bool(stored.value == lexical.decode())
+    return isinstance(stored, ox.Literal) and stored.value == lexical.decode()
 
 
 def protect_durations(ntriples: bytes) -> bytes:
@@ -155,16 +165,21 @@ class EmbeddedStore:
     def _run(self, sparql: str, bindings: Mapping[str, Term] | None) -> object:
         substitutions = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
         try:
-            return self._store.query(sparql, use_default_graph_as_union=True,
-                                     substitutions=substitutions or None)
+            return self._store.query(
+                sparql, use_default_graph_as_union=True, substitutions=substitutions or None
+            )
         except SyntaxError as error:
             raise UsageError(f"invalid SPARQL query: {error}") from None
-        except RuntimeError as error:  # e.g. a substitution for a variable the query does not project
+        except (
+            RuntimeError
+        ) as error:  # e.g. a substitution for a variable the query does not project
             raise UsageError(f"the query cannot be run: {error}") from None
         except OSError as error:
             raise StoreError(f"the store could not be read: {error}") from None
 
-    def select(self, sparql: str, *, bindings: Mapping[str, Term] | None = None) -> list[dict[str, str | None]]:
+    def select(
+        self, sparql: str, *, bindings: Mapping[str, Term] | None = None
+    ) -> list[dict[str, str | None]]:
         """Rows of a SELECT as {variable: value} (IRIs and literal values as text)."""
         solutions = self._run(sparql, bindings)
         if not isinstance(solutions, ox.QuerySolutions):
@@ -178,9 +193,15 @@ class EmbeddedStore:
             raise UsageError("expected an ASK query")
         return bool(answer)
 
-    def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
-              result_format: str = "json", rdf_format: str = "turtle") -> bytes:
-        """Any query, serialised: SELECT/ASK in ``result_format``, CONSTRUCT/DESCRIBE in ``rdf_format``."""
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Term] | None = None,
+        result_format: str = "json",
+        rdf_format: str = "turtle",
+    ) -> bytes:
+        """Any query, serialised: SELECT/ASK as ``result_format``, CONSTRUCT as ``rdf_format``."""
         answer = self._run(sparql, bindings)
         if isinstance(answer, ox.QueryTriples):
             if rdf_format not in RDF_FORMATS:
@@ -190,7 +211,7 @@ class EmbeddedStore:
         if result_format not in RESULT_FORMATS:
             raise UsageError(f"unknown result format {result_format!r}")
         data = answer.serialize(format=RESULT_FORMATS[result_format]) or b""  # type: ignore[attr-defined]
-        return restore_durations(data)  # type: ignore[arg-type]
+        return restore_durations(bytes(data))
 
     def dump(self, out: BinaryIO, *, rdf_format: str = "nquads", graph: str | None = None) -> None:
         """Write the whole store (or one graph) to ``out``, durations in their lexical form."""
@@ -198,7 +219,9 @@ class EmbeddedStore:
             raise UsageError(f"unknown RDF format {rdf_format!r}")
         fmt = RDF_FORMATS[rdf_format]
         if graph is None and not fmt.supports_datasets:
-            raise UsageError(f"{rdf_format} holds one graph: name one with --graph, or use nquads/trig")
+            raise UsageError(
+                f"{rdf_format} holds one graph: name one with --graph, or use nquads/trig"
+            )
         if graph is not None and not self._store.contains_named_graph(ox.NamedNode(graph)):
             raise UsageError(f"no graph {graph} in the store")
         kwargs: dict[str, object] = {"format": fmt}
@@ -263,5 +286,3 @@ class EmbeddedStore:
     def close(self) -> None:
         """Release the store (the directory lock); the object is unusable afterwards."""
         del self._store
-
-

@@ -22,16 +22,34 @@ def _parser() -> argparse.ArgumentParser:
         prog="mcgraph",
         description="Knowledge graph and Annex I validator for EU micro-credentials (ELM v3).",
     )
-    parser.add_argument("--contexts", action="append", type=Path, metavar="DIR",
-                        help="JSON-LD context directory with an index.json (repeatable; env MCGRAPH_CONTEXTS)")
-    parser.add_argument("--fetch-contexts", action="store_true", default=None,
-                        help="fetch missing contexts over HTTPS from allow-listed hosts into the cache")
-    parser.add_argument("--store", type=Path, metavar="PATH",
-                        help="store location (env MCGRAPH_STORE, default ./mcgraph-data)")
-    parser.add_argument("--memory", action="store_true",
-                        help="use a store in memory, gone when the command ends")
-    parser.add_argument("--keep-personal-data", action="store_true", default=None,
-                        help="keep learners' personal data in the protected store (env MCGRAPH_KEEP_PERSONAL_DATA)")
+    parser.add_argument(
+        "--contexts",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help="JSON-LD context directory with an index.json (repeatable; env MCGRAPH_CONTEXTS)",
+    )
+    parser.add_argument(
+        "--fetch-contexts",
+        action="store_true",
+        default=None,
+        help="fetch missing contexts over HTTPS from allow-listed hosts into the cache",
+    )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        metavar="PATH",
+        help="store location (env MCGRAPH_STORE, default ./mcgraph-data)",
+    )
+    parser.add_argument(
+        "--memory", action="store_true", help="use a store in memory, gone when the command ends"
+    )
+    parser.add_argument(
+        "--keep-personal-data",
+        action="store_true",
+        default=None,
+        help="keep learners' personal data in the protected store (env MCGRAPH_KEEP_PERSONAL_DATA)",
+    )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     validate_verbs.add_parsers(verbs)
     store_verbs.add_parsers(verbs)
@@ -62,5 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mcgraph: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("mcgraph: interrupted; every document committed before now is stored whole", file=sys.stderr)
+        print(
+            "mcgraph: interrupted; every document committed before now is stored whole",
+            file=sys.stderr,
+        )
         return 130

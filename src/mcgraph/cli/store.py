@@ -12,41 +12,64 @@ from mcgraph.errors import UsageError
 from mcgraph.settings import Settings
 from mcgraph.store import RDF_FORMATS, RESULT_FORMATS
 
-_VERBS = argparse._SubParsersAction  # noqa: SLF001
+_VERBS = argparse._SubParsersAction
 
 
 def add_parsers(verbs: _VERBS[argparse.ArgumentParser]) -> None:
     load = verbs.add_parser("load", help="validate documents and store those that conform")
     load.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories")
     load.add_argument("--source", default="local", help="source name the documents are filed under")
-    load.add_argument("--allow-invalid", action="store_true", help="store documents with violations too, marked so")
+    load.add_argument(
+        "--allow-invalid",
+        action="store_true",
+        help="store documents with violations too, marked so",
+    )
     load.add_argument("--profile", choices=("issued", "specification", "auto"), default="auto")
     load.add_argument("--batch-size", type=int, default=200, help="documents per atomic commit")
-    load.add_argument("--report", type=Path, metavar="FILE", help="write the validation reports of problems as JSON")
+    load.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="write the validation reports of problems as JSON",
+    )
     load.add_argument("--quiet", action="store_true", help="no progress bar")
     load.set_defaults(run=run_load)
 
     query = verbs.add_parser("query", help="run SPARQL: text, @file.rq, or a named query")
     query.add_argument("query", help="SPARQL text, @file.rq, or the name of a query in queries/")
-    query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind a parameter")
-    query.add_argument("--format", default="table",
-                       help=f"table, {', '.join(RESULT_FORMATS)} for SELECT/ASK; {', '.join(RDF_FORMATS)} for CONSTRUCT")
-    query.add_argument("--list", action="store_true", help="list the named queries and their parameters")
+    query.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="bind a parameter"
+    )
+    query.add_argument(
+        "--format",
+        default="table",
+        help=f"table, {', '.join(RESULT_FORMATS)} for SELECT/ASK; "
+        f"{', '.join(RDF_FORMATS)} for CONSTRUCT",
+    )
+    query.add_argument(
+        "--list", action="store_true", help="list the named queries and their parameters"
+    )
     query.set_defaults(run=run_query)
 
     export = verbs.add_parser("export", help="write the store or one graph as RDF")
     export.add_argument("--format", choices=sorted(RDF_FORMATS), default="nquads")
     export.add_argument("--graph", metavar="IRI", help="only this graph (a document's graph IRI)")
-    export.add_argument("--out", type=Path, metavar="FILE", help="file to write (default: standard output)")
+    export.add_argument(
+        "--out", type=Path, metavar="FILE", help="file to write (default: standard output)"
+    )
     export.set_defaults(run=run_export)
 
     delete = verbs.add_parser("delete", help="delete a document or everything from a source")
     target = delete.add_mutually_exclusive_group(required=True)
-    target.add_argument("--document", metavar="IRI", help="graph IRI, or the credential/specification IRI")
+    target.add_argument(
+        "--document", metavar="IRI", help="graph IRI, or the credential/specification IRI"
+    )
     target.add_argument("--source", metavar="NAME", help="every document filed under this source")
     delete.set_defaults(run=run_delete)
 
-    stats = verbs.add_parser("stats", help="documents, triples, providers, credentials per EQF level")
+    stats = verbs.add_parser(
+        "stats", help="documents, triples, providers, credentials per EQF level"
+    )
     stats.add_argument("--format", choices=("table", "json"), default="table")
     stats.set_defaults(run=run_stats)
 
@@ -93,8 +116,14 @@ def run_load(args: argparse.Namespace, settings: Settings) -> int:
     service = _service(args, settings)
     progress = _Progress(not args.quiet)
     try:
-        summary = service.load(args.paths, source=args.source, allow_invalid=args.allow_invalid,
-                               profile=args.profile, batch_size=args.batch_size, on_progress=progress)
+        summary = service.load(
+            args.paths,
+            source=args.source,
+            allow_invalid=args.allow_invalid,
+            profile=args.profile,
+            batch_size=args.batch_size,
+            on_progress=progress,
+        )
     finally:
         progress.close()
         service.close()
@@ -102,17 +131,31 @@ def run_load(args: argparse.Namespace, settings: Settings) -> int:
         if outcome.status == "error":
             print(f"{outcome.source}: ERROR {outcome.error}")
             continue
-        elements = sorted(e or "-" for e in outcome.report.elements("violation")) if outcome.report else []
+        elements = (
+            sorted(e or "-" for e in outcome.report.elements("violation")) if outcome.report else []
+        )
         verb = "rejected" if outcome.status == "rejected" else "stored although invalid"
         print(f"{outcome.source}: {verb}: violates {', '.join(elements)}")
-    print(f"stored {summary.stored}, stored invalid {summary.stored_invalid}, unchanged {summary.unchanged}, "
-          f"rejected {summary.rejected}, unreadable {summary.errors}")
+    print(
+        f"stored {summary.stored}, stored invalid {summary.stored_invalid}, "
+        f"unchanged {summary.unchanged}, "
+        f"rejected {summary.rejected}, unreadable {summary.errors}"
+    )
     for element, count in summary.violations.most_common():
         print(f"  {element}: {count} document(s)")
     if args.report:
-        problems = [{"source": o.source, "status": o.status, "error": o.error,
-                     "report": o.report.as_json() if o.report else None} for o in summary.problems]
-        args.report.write_text(json.dumps({"problems": problems}, indent=2, ensure_ascii=False), encoding="utf-8")
+        problems = [
+            {
+                "source": o.source,
+                "status": o.status,
+                "error": o.error,
+                "report": o.report.as_json() if o.report else None,
+            }
+            for o in summary.problems
+        ]
+        args.report.write_text(
+            json.dumps({"problems": problems}, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
     return 1 if summary.failed else 0
 
 
@@ -145,7 +188,10 @@ def run_query(args: argparse.Namespace, settings: Settings) -> int:
         for query in queries.named_queries().values():
             print(f"{query.name}: {query.title}")
             for p in query.parameters:
-                print(f"    --param {p.name}=<{p.type}>{'' if p.required else ' (optional)'}  {p.description}")
+                print(
+                    f"    --param {p.name}=<{p.type}>"
+                    f"{'' if p.required else ' (optional)'}  {p.description}"
+                )
         return 0
     service = _service(args, settings, read_only=True)
     try:
@@ -155,8 +201,11 @@ def run_query(args: argparse.Namespace, settings: Settings) -> int:
         elif args.format in RESULT_FORMATS or args.format in RDF_FORMATS:
             result_format = args.format if args.format in RESULT_FORMATS else "json"
             rdf_format = args.format if args.format in RDF_FORMATS else "turtle"
-            sys.stdout.buffer.write(service.query(args.query, params=params, result_format=result_format,
-                                                  rdf_format=rdf_format))
+            sys.stdout.buffer.write(
+                service.query(
+                    args.query, params=params, result_format=result_format, rdf_format=rdf_format
+                )
+            )
             sys.stdout.buffer.write(b"\n")
         else:
             raise UsageError(f"unknown output format {args.format!r}")
@@ -181,7 +230,11 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 def run_delete(args: argparse.Namespace, settings: Settings) -> int:
     service = _service(args, settings)
     try:
-        graphs = service.document_graphs(args.document) if args.document else service.source_graphs(args.source)
+        graphs = (
+            service.document_graphs(args.document)
+            if args.document
+            else service.source_graphs(args.source)
+        )
         if not graphs:
             raise UsageError(f"nothing stored under {args.document or 'source ' + args.source}")
         print(f"deleted {service.delete(graphs)} document(s)")
@@ -219,6 +272,8 @@ def run_generate(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.count < 1 or not 0.0 <= args.defective <= 1.0:
         raise UsageError("--count must be positive and --defective a fraction from 0 to 1")
-    summary = write_dataset(args.out, count=args.count, seed=args.seed, defective=args.defective, fmt=args.format)
+    summary = write_dataset(
+        args.out, count=args.count, seed=args.seed, defective=args.defective, fmt=args.format
+    )
     print(f"wrote {summary}")
     return 0

@@ -12,18 +12,39 @@ from mcgraph.settings import Settings
 
 def add_parsers(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     validate = verbs.add_parser("validate", help="validate documents against the Annex I profile")
-    validate.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                          help="documents (JSON-LD, Turtle, N-Triples, N-Quads, TriG, RDF/XML, CSV) or directories")
-    validate.add_argument("--profile", choices=("issued", "specification", "auto"), default="auto",
-                          help="issued credential, catalogue specification, or detect (default)")
-    validate.add_argument("--shapes", action="append", type=Path, default=[], metavar="FILE",
-                          help="extra SHACL shapes to run with ours (repeatable), e.g. the ELM EDC profile")
+    validate.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="documents (JSON-LD, Turtle, N-Triples, N-Quads, TriG, RDF/XML, CSV) or directories",
+    )
+    validate.add_argument(
+        "--profile",
+        choices=("issued", "specification", "auto"),
+        default="auto",
+        help="issued credential, catalogue specification, or detect (default)",
+    )
+    validate.add_argument(
+        "--shapes",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="extra SHACL shapes to run with ours (repeatable), e.g. the ELM EDC profile",
+    )
     validate.add_argument("--format", choices=("text", "json"), default="text")
-    validate.add_argument("--engine", choices=("sparql", "pyshacl"),
-                          help="SHACL engine (env MCGRAPH_SHACL_ENGINE, default sparql)")
+    validate.add_argument(
+        "--engine",
+        choices=("sparql", "pyshacl"),
+        help="SHACL engine (env MCGRAPH_SHACL_ENGINE, default sparql)",
+    )
     validate.add_argument("--lang", default="en", help="language of messages (en, cs)")
-    validate.add_argument("--jsonld-engine", choices=("pyoxigraph", "pyld"),
-                          help="JSON-LD to RDF engine (env MCGRAPH_JSONLD_ENGINE, default pyoxigraph)")
+    validate.add_argument(
+        "--jsonld-engine",
+        choices=("pyoxigraph", "pyld"),
+        help="JSON-LD to RDF engine (env MCGRAPH_JSONLD_ENGINE, default pyoxigraph)",
+    )
     validate.set_defaults(run=run_validate)
 
     build = verbs.add_parser("build", help="regenerate derived data files (for maintainers)")
@@ -50,7 +71,8 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
     documents = [item for item in items if isinstance(item, RdfDocument)]
     validated = iter(validator.validate_documents(documents, profile=args.profile))
     reports = [
-        next(validated) if isinstance(item, RdfDocument)
+        next(validated)
+        if isinstance(item, RdfDocument)
         else DocumentReport(item.source, None, error=item.problem)
         for item in items
         if isinstance(item, RdfDocument | DocumentError)
@@ -72,12 +94,17 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
         root = resources.source_root()
         if root is None:
             raise UsageError("build vocabularies runs in a source checkout only")
-        for path in vocabularies.import_xsd_directory(args.source, root / "ontology" / "vocabularies"):
+        for path in vocabularies.import_xsd_directory(
+            args.source, root / "ontology" / "vocabularies"
+        ):
             print(f"wrote {path}")
         return 0
     if args.check:
-        drift = [name for name, text in shapegen.shape_files().items()
-                 if resources.data_dir("shapes").joinpath(name).read_text(encoding="utf-8") != text]
+        drift = [
+            name
+            for name, text in shapegen.shape_files().items()
+            if resources.data_dir("shapes").joinpath(name).read_text(encoding="utf-8") != text
+        ]
         for name in drift:
             print(f"shapes/{name} differs from what ontology/ generates")
         return 1 if drift else 0

@@ -20,7 +20,18 @@ from mcgraph.settings import Settings
 
 #: File endings read when a directory is given (names starting with "." or "_" are skipped:
 #: hidden files and side files such as a generated dataset's _manifest.json).
-DOCUMENT_SUFFIXES = (".jsonld", ".json", ".ttl", ".nt", ".nq", ".trig", ".rdf", ".owl", ".xml", ".csv")
+DOCUMENT_SUFFIXES = (
+    ".jsonld",
+    ".json",
+    ".ttl",
+    ".nt",
+    ".nq",
+    ".trig",
+    ".rdf",
+    ".owl",
+    ".xml",
+    ".csv",
+)
 
 
 def expand_paths(paths: Sequence[Path]) -> list[Path]:
@@ -29,8 +40,11 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files += sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES and not p.name.startswith((".", "_"))
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in DOCUMENT_SUFFIXES
+                and not p.name.startswith((".", "_"))
             )
         else:
             files.append(path)
@@ -62,14 +76,10 @@ def read_inputs(
 
 
 def _mapped(document: RdfDocument) -> RdfDocument:
-    if document.format == "jsonld":
-        try:  # TEMPORARY until the Open Badges loader lands
-            from mcgraph.loaders import openbadges
-        except ImportError:
-            return document
-        if openbadges.is_open_badge(document):
-            return openbadges.map_open_badge(document)
-    return document
+    """Open Badges 3.0 (in any RDF syntax) becomes ELM through its declarative mapping."""
+    from mcgraph.loaders import openbadges
+
+    return openbadges.map_open_badge(document) if openbadges.is_open_badge(document) else document
 
 
 def _read_graphs(path: Path, settings: Settings) -> Iterator[RdfDocument | DocumentError]:
@@ -92,8 +102,13 @@ def _read_graphs(path: Path, settings: Settings) -> Iterator[RdfDocument | Docum
                 yield document()
                 quads = []
             current = quad.graph_name
-            if isinstance(quad.object, ox.Literal) and len(quad.object.value) > settings.max_literal_chars:
-                raise DocumentError(str(path), f"a literal of {len(quad.object.value)} characters is over the limit")
+            if (
+                isinstance(quad.object, ox.Literal)
+                and len(quad.object.value) > settings.max_literal_chars
+            ):
+                raise DocumentError(
+                    str(path), f"a literal of {len(quad.object.value)} characters is over the limit"
+                )
             quads.append(quad)
     except SyntaxError as error:
         yield DocumentError(str(path), f"malformed {name}: {error}")
