@@ -59,6 +59,27 @@ class Settings:
     max_json_depth: int = 200
     #: Timeout for one context fetch, in seconds.
     fetch_timeout: float = 10.0
+    # --- the HTTP service (mcgraph serve)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Seconds a SPARQL query may run before its worker is stopped.
+    query_timeout: float = 30.0
+    #: Query worker processes (each a read-only view of the latest checkpoint).
+    query_workers: int = 2
+    #: Most result rows (SELECT) or triples (CONSTRUCT/DESCRIBE) one query may return.
+    max_result_rows: int = 100_000
+    #: Largest request body accepted, in bytes.
+    max_body_bytes: int = 10 * 1024 * 1024
+    #: Deepest nesting of brackets and braces accepted in a SPARQL request.
+    max_query_depth: int = 64
+    #: Bearer token for writes (/update, /data, POST/DELETE /api/documents); none: writes refused.
+    write_token: str | None = None
+    #: File holding the write token (read at start); used when write_token is not set.
+    write_token_file: Path | None = None
+    #: Origins allowed by CORS (empty: no CORS headers).
+    cors_origins: tuple[str, ...] = ()
+    #: SERVICE endpoints a query may call (exact IRIs); anything else is refused before it runs.
+    service_allow_list: tuple[str, ...] = ()
 
     def replace(self, **changes: object) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored (unset CLI flags)."""
@@ -100,15 +121,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raw = env.get(ENV_PREFIX + name)
         if raw is None:
             continue
-        if field.name in {"store", "context_cache"}:
+        if field.name in {"store", "context_cache", "write_token_file"}:
             changes[field.name] = Path(raw)
         elif field.name == "contexts":
             changes[field.name] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
-        elif field.name == "context_hosts":
+        elif field.name in {"cors_origins", "service_allow_list"} or field.name == "context_hosts":
             changes[field.name] = tuple(h.strip() for h in raw.split(",") if h.strip())
         elif field.name in {"fetch_contexts", "keep_personal_data"}:
             changes[field.name] = _as_bool(name, raw)
-        elif field.name == "fetch_timeout":
+        elif field.name in {"fetch_timeout", "query_timeout"}:
             changes[field.name] = _as_float(name, raw)
         elif field.type in ("int", int):
             changes[field.name] = _as_int(name, raw)
@@ -117,6 +138,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     settings = Settings().replace(**changes)
     _check(settings)
     return settings
+
+
+def write_token(settings: Settings) -> str | None:
+    """The configured write token (from the setting, else the token file), or None."""
+    if settings.write_token:
+        return settings.write_token
+    if settings.write_token_file is not None:
+        try:
+            token = settings.write_token_file.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ConfigurationError(f"cannot read the write token file: {error}") from None
+        return token or None
+    return None
 
 
 def _check(settings: Settings) -> None:
