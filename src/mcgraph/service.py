@@ -72,7 +72,7 @@ class Service:
             profile=profile,
             batch_size=batch_size,
         )
-        inputs = read_inputs(paths, settings=self.settings, resolver=self.resolver)
+        inputs = read_inputs(paths, settings=self.settings, resolver=self.resolver, source=source)
         return ingestor.ingest(inputs, on_progress=on_progress)
 
     def query(

@@ -52,15 +52,24 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def read_inputs(
-    paths: Sequence[Path], *, settings: Settings, resolver: ContextResolver
+    paths: Sequence[Path],
+    *,
+    settings: Settings,
+    resolver: ContextResolver,
+    source: str = "local",
 ) -> Iterator[RdfDocument | DocumentError]:
-    """Every document in the given files and directories, in order."""
+    """Every document in the given files and directories, in order.
+
+    A CSV catalogue's IRIs are minted below ``{settings.base_iri}catalogue/{source}/`` (this
+    base replaces the one in the shipped mapping), so the same row identifier in two sources'
+    files names two specifications.
+    """
     for path in expand_paths(paths):
         if path.suffix.lower() == ".csv":
             from mcgraph.loaders.csv_catalogue import read_csv_catalogue
 
             try:
-                yield from read_csv_catalogue(path)
+                yield from read_csv_catalogue(path, base=f"{settings.base_iri}catalogue/{source}/")
             except DocumentError as error:
                 yield error
             continue

@@ -150,8 +150,13 @@ class EmbeddedStore:
             else:
                 path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
-        except OSError as error:
-            raise StoreError(f"cannot open the store at {path}: {error}") from None
+        except (OSError, RuntimeError) as error:
+            # a process killed while RocksDB was creating the store leaves one that only a
+            # writing open completes (read-only: "Column family not found", "CURRENT" missing)
+            hint = " (if a load was killed as it created the store, `mcgraph load` completes it)"
+            raise StoreError(
+                f"cannot open the store at {path}: {error}{hint if read_only else ''}"
+            ) from None
 
     def update(self, sparql: str) -> None:
         """Apply one SPARQL update atomically."""
