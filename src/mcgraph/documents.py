@@ -69,6 +69,10 @@ _TURTLE_DIRECTIVE = re.compile(r"(@prefix|@base|PREFIX|BASE)\s", re.IGNORECASE)
 _TRIG_GRAPH = re.compile(r"^\s*(GRAPH\s|\{|\S+\s*\{)", re.MULTILINE | re.IGNORECASE)
 _NT_TERM = re.compile(r'<[^>\s]*>|_:\S+|"(?:[^"\\]|\\.)*"(?:@[\w-]+|\^\^<[^>\s]*>)?')
 _RDF_TYPE = pyoxigraph.NamedNode(RDF + "type")
+# pyoxigraph's Turtle-family parsers recurse into triple terms and overflow the stack (killing
+# the process) some 30 000 levels deep; real data nests a few.
+_TRIPLE_TERM_MARK = re.compile(r"<<|>>")
+_MAX_TRIPLE_TERM_DEPTH = 64
 #: pyld's stand-in document base (.invalid is reserved, RFC 2606); see _jsonld_with_pyld.
 _NO_BASE = "http://mcgraph.invalid/no-base/"
 
@@ -151,6 +155,7 @@ def read_document(
     else:
         if format == "rdfxml" and _XML_DTD.search(text):
             raise UnsafeDocumentError(source, "RDF/XML with a DOCTYPE or ENTITY is refused")
+        _check_triple_term_depth(text, source)
         quads = _parse(text, format, source)
     _check_literals(quads, source, settings)
     return RdfDocument(
@@ -205,6 +210,20 @@ def _decode(data: bytes, source: str) -> str:
         raise MalformedDocumentError(
             source, f"not UTF-8 text (invalid byte at offset {error.start})"
         ) from None
+
+
+def _check_triple_term_depth(text: str, source: str) -> None:
+    """Refuse ``<<`` nested deeper than allowed (a ``<<`` in a literal counts too: the limit
+    is far above what data needs)."""
+    if "<<" not in text:
+        return
+    depth = 0
+    for mark in _TRIPLE_TERM_MARK.finditer(text):
+        depth = depth + 1 if mark.group() == "<<" else max(0, depth - 1)
+        if depth > _MAX_TRIPLE_TERM_DEPTH:
+            raise UnsafeDocumentError(
+                source, f"triple terms nested deeper than {_MAX_TRIPLE_TERM_DEPTH} levels"
+            )
 
 
 def _check_json_depth(raw: bytes, source: str, settings: Settings) -> None:

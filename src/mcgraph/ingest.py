@@ -315,15 +315,21 @@ def _batches(
 
 def recover_incomplete(repository: Repository) -> int:
     """Drop document graphs that have no metadata record (a load killed mid-batch); returns
-    how many. Run whenever a store is opened for writing."""
+    how many. Run whenever a store is opened for writing. Only graphs named as documents are
+    (``graph_iri``): graphs written through SPARQL Update or the Graph Store Protocol stay."""
     meta = repository.metadata_graph
+    documents = f"{repository.base_iri}graph/"
     records = {
         str(r["g"])
         for r in repository.public.select(
             f"SELECT ?g WHERE {{ GRAPH <{meta}> {{ ?g a <{DCAT}CatalogRecord> }} }}"
         )
     }
-    orphans = [g for g in repository.public.graphs() if g != meta and g not in records]
+    orphans = [
+        g
+        for g in repository.public.graphs()
+        if g.startswith(documents) and g != meta and g not in records
+    ]
     if orphans:
         repository.public.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in orphans))
     if repository.protected is not None:

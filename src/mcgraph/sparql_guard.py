@@ -2,16 +2,16 @@
 
 pyoxigraph opens HTTP connections itself for ``SERVICE <url>`` (queries) and ``LOAD <url>``
 (updates), which Python can neither see nor stop, and its parser overflows the stack on queries
-nested about 10 000 brackets deep, killing the process. So the text is scanned first, with a
-tokenizer that skips comments, strings and IRIs: bracket depth is bounded, and SERVICE/LOAD are
-allowed only to endpoints on the allow-list (a SERVICE on a variable is refused: its target
-cannot be checked).
+nested about 10 000 brackets (or ``<< >>`` triple terms) deep, killing the process. So the text
+is scanned first, with a tokenizer that skips comments, strings and IRIs: bracket depth (``<<``
+counted as a bracket) is bounded, and SERVICE/LOAD are allowed only to endpoints on the
+allow-list (a SERVICE on a variable is refused: its target cannot be checked).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from mcgraph.errors import McgraphError, UsageError
@@ -28,13 +28,20 @@ _TOKEN = re.compile(
              |'''(?:[^'\\]|\\.|'(?!''))*'''
              |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
   | (?P<iri><[^<>"{}|^`\\\s]*>)
-  | (?P<open>[({\[])
-  | (?P<close>[)}\]])
+  | (?P<open><<|[({\[])
+  | (?P<close>>>|[)}\]])
   | (?P<word>[A-Za-z_][\w-]*(?::[\w.-]*)?|:[\w.-]*|\?\w+|\$\w+)
   | (?P<other>\S)
     """,
     re.VERBOSE,
 )
+
+
+def tokens(text: str) -> Iterator[re.Match[str]]:
+    """The tokens of ``text`` without its comments, each a match whose ``lastgroup`` is its kind
+    (string, iri, open, close, word, other): for callers that read a query's shape cheaply
+    (its form, its USING/WITH clauses) with the same rules as the checks here."""
+    return (m for m in _TOKEN.finditer(text) if m.lastgroup != "comment")
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,18 @@ class ApiError(McgraphError):
     """An HTTP-level refusal raised by a route (not found, unauthorised, unacceptable, ...)."""
 
     def __init__(
-        self, status: int, kind: str, detail: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        kind: str,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        *,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status, self.kind, self.detail, self.headers = status, kind, detail, headers or {}
+        #: further members of the problem object (RFC 9457 §3.2), e.g. a validation report
+        self.extra = extra or {}
 
 
 #: exception class → (HTTP status, problem type, title); the first matching row wins
@@ -97,6 +105,7 @@ def install(app: FastAPI) -> None:
             error.kind.replace("-", " "),
             error.detail,
             error.headers,
+            **error.extra,
         )
 
     @app.exception_handler(McgraphError)

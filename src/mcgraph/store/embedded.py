@@ -150,6 +150,10 @@ class EmbeddedStore:
             else:
                 path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
+                # a bulk load killed mid-way leaves its unfinished SST files (Oxigraph names them
+                # bulk-*.sst) forever; now that we hold the store's lock, none is in use
+                for stale in path.glob("bulk-*.sst"):
+                    stale.unlink(missing_ok=True)
         except (OSError, RuntimeError) as error:
             # a process killed while RocksDB was creating the store leaves one that only a
             # writing open completes (read-only: "Column family not found", "CURRENT" missing)
@@ -158,12 +162,17 @@ class EmbeddedStore:
                 f"cannot open the store at {path}: {error}{hint if read_only else ''}"
             ) from None
 
-    def update(self, sparql: str) -> None:
-        """Apply one SPARQL update atomically."""
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Apply one SPARQL update atomically; relative IRIs in it resolve against ``base_iri``.
+
+        An update that does not parse, or that SPARQL says fails (CREATE of a graph that
+        exists, DROP of one that does not, without SILENT), is the caller's error."""
         try:
-            self._store.update(sparql)
+            self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as error:
-            raise StoreError(f"invalid SPARQL update: {error}") from None
+            raise UsageError(f"invalid SPARQL update: {error}") from None
+        except RuntimeError as error:
+            raise UsageError(f"the update cannot be applied: {error}") from None
         except OSError as error:
             raise StoreError(f"the store could not be written: {error}") from None
 
