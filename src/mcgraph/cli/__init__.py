@@ -81,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except McgraphError as error:
         print(f"mcgraph: error: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(
             "mcgraph: interrupted; every document committed before now is stored whole",
