@@ -7,13 +7,14 @@ query (ad hoc or named), export, delete, statistics, backup. Built once per proc
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from mcgraph import queries
 from mcgraph.contexts import ContextResolver
-from mcgraph.errors import UsageError
+from mcgraph.documents import RdfDocument
+from mcgraph.errors import DocumentError, UsageError
 from mcgraph.ingest import Ingestor, IngestSummary, delete_documents, recover_incomplete
 from mcgraph.loaders.sources import read_inputs
 from mcgraph.repository import Repository, open_repository
@@ -63,6 +64,27 @@ class Service:
         for path in paths:
             if not path.exists():
                 raise UsageError(f"{path} does not exist")
+        inputs = read_inputs(paths, settings=self.settings, resolver=self.resolver, source=source)
+        return self.store_documents(
+            inputs,
+            source=source,
+            allow_invalid=allow_invalid,
+            profile=profile,
+            batch_size=batch_size,
+            on_progress=on_progress,
+        )
+
+    def store_documents(
+        self,
+        documents: Iterable[RdfDocument | DocumentError],
+        *,
+        source: str = "local",
+        allow_invalid: bool = False,
+        profile: str = "auto",
+        batch_size: int = 200,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> IngestSummary:
+        """Validate and store documents already read (the CLI's files, the API's uploads)."""
         ingestor = Ingestor(
             self.repository,
             self.validator,
@@ -72,8 +94,7 @@ class Service:
             profile=profile,
             batch_size=batch_size,
         )
-        inputs = read_inputs(paths, settings=self.settings, resolver=self.resolver, source=source)
-        return ingestor.ingest(inputs, on_progress=on_progress)
+        return ingestor.ingest(documents, on_progress=on_progress)
 
     def query(
         self,

@@ -37,7 +37,7 @@ from mcgraph.api.rest_support import (
     select,
 )
 from mcgraph.documents import RdfDocument, read_document
-from mcgraph.ingest import Ingestor, document_identifier, graph_iri
+from mcgraph.ingest import document_identifier, graph_iri
 from mcgraph.loaders import openbadges
 from mcgraph.validation import detect_profile, reports_json
 from mcgraph.vocab import DC, FOAF, MCG, PROV
@@ -148,15 +148,9 @@ def store_document(
             extra={"report": report.as_json()},
         )
     with context.write_lock:
-        ingestor = Ingestor(
-            service.repository,
-            service.validator,
-            source=source,
-            allow_invalid=allow_invalid,
-            keep_personal_data=context.settings.keep_personal_data,
-            profile=profile,
+        summary = service.store_documents(
+            [document], source=source, allow_invalid=allow_invalid, profile=profile
         )
-        summary = ingestor.ingest([document])
         if summary.stored or summary.stored_invalid:
             context.after_write()
     if summary.failed:  # the ingestor saw what the check above did not: nothing was stored
