@@ -46,6 +46,21 @@ def loaded(settings: Settings, tmp_path: Path) -> Settings:
     return store_settings
 
 
+def _load(settings: Settings, target: Path) -> int:
+    """``mcgraph load`` of one path into the fixture's store, as a user runs it."""
+    return main(
+        [
+            "--store",
+            str(settings.store),
+            "--contexts",
+            str(settings.contexts[0]),
+            "load",
+            "--quiet",
+            str(target),
+        ]
+    )
+
+
 def _quads(settings: Settings) -> set[str]:
     service = Service(settings, read_only=True)
     quads = set(service.repository.public.quads())
@@ -61,17 +76,7 @@ def test_bad_input_is_one_line_naming_the_file_and_changes_nothing(
     target.parent.mkdir()
     _write(target, BAD_INPUTS[name])
     before = _quads(loaded)
-    status = main(
-        [
-            "--store",
-            str(loaded.store),
-            "--contexts",
-            str(loaded.contexts[0]),
-            "load",
-            "--quiet",
-            str(target),
-        ]
-    )
+    status = _load(loaded, target)
     out, err = capsys.readouterr()
     assert status != 0
     assert "Traceback" not in out + err
@@ -86,17 +91,7 @@ def test_unknown_context_names_its_url(
     loaded: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = _write(tmp_path / "ctx.jsonld", BAD_INPUTS["unknown-context.jsonld"])
-    main(
-        [
-            "--store",
-            str(loaded.store),
-            "--contexts",
-            str(loaded.contexts[0]),
-            "load",
-            "--quiet",
-            str(target),
-        ]
-    )
+    _load(loaded, target)
     out, _ = capsys.readouterr()
     assert "https://contexts.example.org/nobody-has-this" in out
 
