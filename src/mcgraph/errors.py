@@ -3,6 +3,8 @@
     McgraphError                     anything mcgraph reports to a user
     ├── UsageError                   a command or call was given impossible options
     ├── ConfigurationError           settings, shapes or data files that cannot be used
+    ├── FrameworkError               a framework file (SKOS or CSV) that cannot be used
+    ├── NotFoundError                a resource asked for by its IRI is not in the store
     └── DocumentError                one input document cannot be read (names the document)
         ├── UnsupportedFormatError   the format is unknown or cannot be guessed
         ├── MalformedDocumentError   bytes that do not parse as the format they claim
@@ -26,6 +28,21 @@ class UsageError(McgraphError):
 
 class ConfigurationError(McgraphError):
     """A setting, shapes file or shipped data file cannot be used."""
+
+
+class NotFoundError(McgraphError):
+    """A credential, specification, framework or level named by the caller is not stored."""
+
+
+class FrameworkError(McgraphError):
+    """A qualification framework (SKOS Turtle or CSV) is unreadable or fails its shapes.
+
+    ``problems`` lists each one, naming the row and column, or the level, it concerns."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
 
 
 class DocumentError(McgraphError):

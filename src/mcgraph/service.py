@@ -6,15 +6,16 @@ query (ad hoc or named), export, delete, statistics, backup. Built once per proc
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from mcgraph import queries
+from mcgraph import frameworks, levels, queries, stacking
 from mcgraph.contexts import ContextResolver
 from mcgraph.documents import RdfDocument
-from mcgraph.errors import DocumentError, UsageError
+from mcgraph.errors import DocumentError, NotFoundError, UsageError
 from mcgraph.ingest import Ingestor, IngestSummary, delete_documents, recover_incomplete
 from mcgraph.loaders.sources import read_inputs
 from mcgraph.repository import Repository, open_repository
@@ -40,6 +41,7 @@ class Service:
         self.recovered = 0 if read_only else recover_incomplete(self.repository)
         self.resolver = ContextResolver(settings)
         self._validator: Validator | None = None
+        self._crosswalk: levels.Crosswalk | None = None
 
     @property
     def validator(self) -> Validator:
@@ -164,6 +166,128 @@ class Service:
             "{ ?awarding <http://data.europa.eu/snb/model/elm/awardingBody> ?provider }"
         )
         return figures
+
+    # -- qualification levels and stacking pathways ---------------------------------------------
+
+    def run_named(
+        self, name: str, params: Mapping[str, str | None] | None = None
+    ) -> list[dict[str, str | None]]:
+        """Rows of a named query, parameters given as text (None: not given)."""
+        given = {k: v for k, v in (params or {}).items() if v is not None}
+        named = queries.named_query(name)
+        return self.repository.public.select(named.text, bindings=queries.bind(named, given))
+
+    def crosswalk(self) -> levels.Crosswalk:
+        """The NQF→EQF referencing validation checks against: the shipped frameworks, with any
+        framework in the store taking the place of a shipped one of the same scheme."""
+        if self._crosswalk is None:
+            stored = levels.Crosswalk.from_rows(self.run_named("level-referencing")).referencing
+            schemes = {item.framework for item in stored}
+            shipped = [
+                item for item in levels.shipped_referencing() if item.framework not in schemes
+            ]
+            self._crosswalk = levels.Crosswalk([*shipped, *stored])
+        return self._crosswalk
+
+    def install_frameworks(self, identifiers: Sequence[str] = ()) -> list[str]:
+        """Store the shipped frameworks (all, or those named by id); returns the schemes
+        written. A framework already stored unchanged is left alone."""
+        docs = [
+            frameworks.read_framework(path, base_iri=self.repository.base_iri)
+            for path in frameworks.shipped_framework_files()
+        ]
+        if identifiers:
+            known = {doc.identifier for doc in docs}
+            unknown = sorted(set(identifiers) - known)
+            if unknown:
+                choices = ", ".join(sorted(known))
+                raise UsageError(f"no shipped framework {', '.join(unknown)}: use one of {choices}")
+            docs = [doc for doc in docs if doc.identifier in identifiers]
+        return self.store_frameworks(docs, source="mcgraph")
+
+    def load_frameworks(self, paths: Sequence[Path], *, source: str = "local") -> list[str]:
+        """Read, validate (shapes/frameworks.ttl) and store framework files (SKOS Turtle or
+        CSV); all or nothing: one invalid file stores none."""
+        docs = [frameworks.read_framework(p, base_iri=self.repository.base_iri) for p in paths]
+        return self.store_frameworks(docs, source=source)
+
+    def store_frameworks(
+        self, docs: Sequence[frameworks.FrameworkDocument], *, source: str
+    ) -> list[str]:
+        stored = {str(r["identifier"]): str(r["framework"]) for r in self.run_named("frameworks")}
+        for doc in docs:
+            frameworks.validate_framework(doc)
+            if stored.get(doc.identifier, doc.scheme) != doc.scheme:
+                raise UsageError(
+                    f"{doc.source}: framework id {doc.identifier!r} is already used by "
+                    f"{stored[doc.identifier]}: choose another id, or give the framework that "
+                    "IRI to replace it"
+                )
+        current = {
+            str(r["framework"]): str(r["checksum"]) for r in self.run_named("framework-checksums")
+        }
+        changed = [doc for doc in docs if current.get(doc.scheme) != doc.checksum]
+        if changed:
+            meta = self.repository.metadata_graph
+            base = self.repository.base_iri
+            self.repository.public.update(
+                " ;\n".join(
+                    levels.framework_update(doc, metadata_graph=meta, base_iri=base, source=source)
+                    for doc in changed
+                )
+            )
+            self._crosswalk = None
+        return [doc.scheme for doc in changed]
+
+    def framework(self, identifier: str) -> dict[str, str | None]:
+        """A stored framework by its id (``ie-nfq``) or scheme IRI."""
+        return levels.find_framework(self.run_named, identifier)
+
+    def resolve_level(self, text: str) -> str:
+        """A level as its IRI, ``eqf:6`` or ``{framework id}:{notation}`` → its IRI."""
+        return levels.resolve_level(self.run_named, text)
+
+    def assign_level(self, decision: levels.LevelDecision) -> str:
+        """Record a framework body's level decision; returns the decision's IRI."""
+        levels.check_decision(decision)
+        specs = stacking.specification_of(self.run_named, decision.specification)
+        if not specs:
+            raise NotFoundError(
+                f"no credential or specification {decision.specification} is stored"
+            )
+        if len(specs) > 1:
+            raise UsageError(f"{decision.specification} has several specifications: name one")
+        level_rows = self.run_named("level-framework", {"level": decision.level})
+        if not level_rows:
+            raise NotFoundError(
+                f"{decision.level} is not a level of any stored framework "
+                "(load the framework first: `mcgraph levels install` or `mcgraph load`)"
+            )
+        decision = dataclasses.replace(decision, specification=specs[0])
+        superseded = [
+            str(r["decision"])
+            for r in self.run_named(
+                "current-decisions",
+                {
+                    "specification": specs[0],
+                    "framework": level_rows[0]["framework"],
+                    "body": f"{self.repository.base_iri}body/{decision.body}",
+                },
+            )
+        ]
+        iri, update = levels.decision_update(
+            decision, base_iri=self.repository.base_iri, superseded=superseded
+        )
+        self.repository.public.update(update)
+        return iri
+
+    def pathways(self, resource: str) -> stacking.Pathways:
+        if not stacking.specification_of(self.run_named, resource):
+            raise NotFoundError(f"no credential or specification {resource} is stored")
+        return stacking.pathways(self.run_named, resource)
+
+    def gap(self, held: Sequence[str], target: str) -> stacking.Gap:
+        return stacking.gap(self.run_named, held, target)
 
     def backup(self, target: Path) -> None:
         """A consistent copy of the whole repository (public, protected, salt) into ``target``."""

@@ -19,7 +19,9 @@ from mcgraph.errors import (
     ConfigurationError,
     ContextUnavailableError,
     DocumentError,
+    FrameworkError,
     McgraphError,
+    NotFoundError,
     UnsafeDocumentError,
     UsageError,
 )
@@ -58,6 +60,8 @@ PROBLEMS: list[tuple[type[BaseException], int, str, str]] = [
     (UnsafeDocumentError, 413, "unsafe-document", "The document was refused before reading"),
     (ContextUnavailableError, 422, "context-unavailable", "A JSON-LD context is not available"),
     (DocumentError, 400, "unreadable-document", "The document cannot be read"),
+    (FrameworkError, 422, "invalid-framework", "The qualification framework was refused"),
+    (NotFoundError, 404, "not-found", "There is no such resource here"),
     (UsageError, 400, "bad-request", "The request cannot be answered as asked"),
     (StoreError, 500, "store-error", "The store could not do it"),
     (ConfigurationError, 500, "configuration-error", "The service is misconfigured"),

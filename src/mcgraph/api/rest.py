@@ -5,6 +5,8 @@
 - ``rest_standard``: ``/api/elements``, the Annex I elements (and a credential's presence)
 - ``rest_queries``: ``/api/queries``, the named queries, and running one
 - ``rest_documents``: ``POST /api/validate``; ``POST/GET/DELETE /api/documents``
+- ``rest_levels``: ``/api/frameworks``, ``/api/levels`` (crosswalk, level decisions),
+  ``/api/credentials/{id}/pathways``, ``POST /api/pathways/gap``
 - ``rest_support``: running named queries, short ids and cursors, negotiation, conditional GET
 - ``rest_models``: the JSON shapes (the OpenAPI document at ``/docs`` shows them)
 
@@ -21,11 +23,20 @@ from fastapi import APIRouter
 from mcgraph.api import (
     rest_credentials,
     rest_documents,
+    rest_levels,
     rest_providers,
     rest_queries,
     rest_standard,
 )
 
 router = APIRouter(prefix="/api")
-for _area in (rest_credentials, rest_providers, rest_standard, rest_queries, rest_documents):
+# rest_levels first: its /credentials/{id}/pathways must win over /credentials/{id:path}
+for _area in (
+    rest_levels,
+    rest_credentials,
+    rest_providers,
+    rest_standard,
+    rest_queries,
+    rest_documents,
+):
     router.include_router(_area.router)

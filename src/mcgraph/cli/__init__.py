@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from mcgraph.cli import levels as levels_verbs
 from mcgraph.cli import serve as serve_verbs
 from mcgraph.cli import store as store_verbs
 from mcgraph.cli import validate as validate_verbs
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     validate_verbs.add_parsers(verbs)
     store_verbs.add_parsers(verbs)
     serve_verbs.add_parsers(verbs)
+    levels_verbs.add_parsers(verbs)
     return parser
 
 

@@ -16,7 +16,9 @@ _VERBS = argparse._SubParsersAction
 
 
 def add_parsers(verbs: _VERBS[argparse.ArgumentParser]) -> None:
-    load = verbs.add_parser("load", help="validate documents and store those that conform")
+    load = verbs.add_parser(
+        "load", help="validate documents (or qualification frameworks) and store those that conform"
+    )
     load.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories")
     load.add_argument("--source", default="local", help="source name the documents are filed under")
     load.add_argument(
@@ -113,11 +115,23 @@ class _Progress:
 def run_load(args: argparse.Namespace, settings: Settings) -> int:
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    from mcgraph.frameworks import is_framework_file
+
+    # a qualification framework (SKOS Turtle or framework CSV) given as a file is stored as a
+    # framework; everything else is read as credentials and specifications
+    framework_files = [p for p in args.paths if p.is_file() and is_framework_file(p)]
+    documents = [p for p in args.paths if p not in framework_files]
     service = _service(args, settings)
-    progress = _Progress(not args.quiet)
+    progress = _Progress(not args.quiet and bool(documents))
     try:
+        if framework_files:
+            written = service.load_frameworks(framework_files, source=args.source)
+            unchanged = len(framework_files) - len(written)
+            print(f"frameworks: stored {len(written)}, unchanged {unchanged}")
+            if not documents:
+                return 0
         summary = service.load(
-            args.paths,
+            documents,
             source=args.source,
             allow_invalid=args.allow_invalid,
             profile=args.profile,
