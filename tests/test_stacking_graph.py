@@ -26,6 +26,7 @@ def loaded(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     data = tmp_path_factory.mktemp("stacking-data")
     write_dataset(data, count=COUNT, seed=SEED, fmt="nquads")
     service = Service(settings.replace(store=tmp_path_factory.mktemp("stacking-store")))
+    assert service.install_frameworks()
     summary = service.load([data])
     assert summary.stored == COUNT and not summary.failed
     yield service
@@ -78,6 +79,14 @@ def test_a_credential_starts_from_its_specification(loaded: Service, oracle: Ora
     assert answer.reachable("into") == oracle.stacks_into(spec)
 
 
+def test_generated_levels_agree_with_the_shipped_referencing(loaded: Service) -> None:
+    """The generator states NQF levels by the published referencing: no contradiction, and
+    the NQF-only route to an EQF level finds credentials."""
+    assert loaded.run_named("level-contradictions") == []
+    implied = loaded.run_named("credentials-at-level", {"level": "http://data.europa.eu/snb/eqf/6"})
+    assert {r["how"] for r in implied} == {"stated", "implied"}
+
+
 def _cycle_document(part: str, whole: str) -> dict[str, object]:
     """A catalogue specification saying that ``whole`` is part of ``part``: ``part`` is already
     part of ``whole`` in the store, so this closes a cycle."""
@@ -98,7 +107,8 @@ def test_a_cycle_is_rejected_at_ingestion_naming_it(
 ) -> None:
     part, wholes = next((p, w) for p, w in sorted(oracle.wholes.items()))
     whole = sorted(wholes)[0]
-    before = loaded.run_named("triples")
+    everything = "SELECT (COUNT(*) AS ?quads) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    before = loaded.select(everything)
     path = tmp_path / "cycle.jsonld"
     path.write_text(json.dumps(_cycle_document(part, whole)), encoding="utf-8")
     summary = loaded.load([path], profile="specification", allow_invalid=True)
@@ -111,4 +121,4 @@ def test_a_cycle_is_rejected_at_ingestion_naming_it(
         if r.element == "integration-and-stackability" and r.severity == "violation"
     ]
     assert cycles and part in cycles[0].message and whole in cycles[0].message
-    assert loaded.run_named("triples") == before
+    assert loaded.select(everything) == before

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from mcgraph.documents import RdfDocument, to_nquads
 from mcgraph.elements import profile_named
 from mcgraph.errors import DocumentError, UsageError
+from mcgraph.level_checks import LevelChecks, closes_cycle
 from mcgraph.personal import split_personal
 from mcgraph.repository import Repository
 from mcgraph.validation import DocumentReport, Validator, detect_profile
@@ -140,6 +141,7 @@ class Ingestor:
         keep_personal_data: bool = False,
         profile: str = "auto",
         batch_size: int = 200,
+        checks: LevelChecks | None = None,
     ) -> None:
         if not _SOURCE_NAME.match(source):
             raise UsageError(
@@ -154,6 +156,8 @@ class Ingestor:
         self.keep_personal_data = keep_personal_data
         self.profile = profile
         self.batch_size = batch_size
+        #: checks across documents (part/whole cycles, levels) against the store and the run
+        self.checks = checks
         self._checksums: dict[str, str] | None = None
 
     def ingest(
@@ -207,9 +211,17 @@ class Ingestor:
             if report.error is not None:
                 outcomes.append(Outcome(doc.source, "error", report=report, error=report.error))
                 continue
+            if self.checks is not None:
+                replaced = [graph] if graph in known else []
+                report.results.extend(self.checks.check(doc.quads, replacing=replaced))
+                if closes_cycle(report):  # never stored, not even with allow_invalid
+                    outcomes.append(Outcome(doc.source, "rejected", graph, report))
+                    continue
             if not report.conforms and not self.allow_invalid:
                 outcomes.append(Outcome(doc.source, "rejected", graph, report))
                 continue
+            if self.checks is not None:
+                self.checks.accept(doc.quads)
             split = split_personal(
                 doc.quads, salt=self.repository.salt, base_iri=self.repository.base_iri
             )

@@ -16,10 +16,13 @@ import pyoxigraph as ox
 
 from mcgraph.levels import EQF, Crosswalk, QueryRunner
 from mcgraph.pathways import CycleGuard, part_whole_edges
-from mcgraph.validation.report import ValidationResult
-from mcgraph.vocab import ELM
+from mcgraph.validation.report import DocumentReport, ValidationResult
+from mcgraph.vocab import ELM, MCG
 
 STACKING = "integration-and-stackability"
+#: what a part/whole cycle result names as its source (no SHACL shape can see a cycle that
+#: spans documents)
+CYCLE = MCG + "partWholeCycle"
 _EQF_LEVEL = ox.NamedNode(ELM + "EQFLevel")
 _NQF_LEVEL = ox.NamedNode(ELM + "NQFLevel")
 
@@ -70,6 +73,7 @@ class LevelChecks:
                     + " is part of ".join(cycle)
                     + ". A credential cannot stack into itself.",
                     value=f"<{cycle[1]}>",
+                    source_shape=CYCLE,
                 )
             )
         own = self._document_levels(quads)
@@ -113,6 +117,11 @@ class LevelChecks:
             if levels:
                 found.setdefault(quad.subject.value, set()).update(levels)
         return found
+
+
+def closes_cycle(report: DocumentReport) -> bool:
+    """Whether a report holds a part/whole cycle: such a document is never stored."""
+    return any(r.source_shape == CYCLE for r in report.results)
 
 
 def _eqf_numbers(iris: Iterable[str]) -> set[int]:

@@ -17,6 +17,7 @@ from mcgraph.contexts import ContextResolver
 from mcgraph.documents import RdfDocument
 from mcgraph.errors import DocumentError, NotFoundError, UsageError
 from mcgraph.ingest import Ingestor, IngestSummary, delete_documents, recover_incomplete
+from mcgraph.level_checks import LevelChecks
 from mcgraph.loaders.sources import read_inputs
 from mcgraph.repository import Repository, open_repository
 from mcgraph.settings import Settings
@@ -95,6 +96,7 @@ class Service:
             keep_personal_data=self.settings.keep_personal_data,
             profile=profile,
             batch_size=batch_size,
+            checks=LevelChecks(self.crosswalk(), run=self.run_named),
         )
         return ingestor.ingest(documents, on_progress=on_progress)
 
