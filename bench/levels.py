@@ -35,6 +35,7 @@ from pathlib import Path
 from mcgraph.levels import crosswalk
 from mcgraph.service import Service
 from mcgraph.settings import Settings
+from mcgraph.stacking import pathways
 from mcgraph.synthetic import generate
 
 KEEP = tuple(
@@ -102,12 +103,9 @@ def measure(service: Service, samples: dict[str, list[str]], calls: int) -> dict
     few = max(1, calls // 10)
     return {
         "closure of a credential": timed(
-            calls,
-            lambda i: run("stacking-closure", {"resource": credentials[i % len(credentials)]}),
+            calls, lambda i: pathways(run, credentials[i % len(credentials)])
         ),
-        "closure of a whole": timed(
-            calls, lambda i: run("stacking-closure", {"resource": wholes[i % len(wholes)]})
-        ),
+        "closure of a whole": timed(calls, lambda i: pathways(run, wholes[i % len(wholes)])),
         "crosswalk (levels)": timed(calls, lambda i: run("crosswalk", {"level": ie7})),
         "crosswalk + credentials": timed(few, lambda i: crosswalk(run, ie7, per_level=501)),
     }
