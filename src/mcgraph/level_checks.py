@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import pyoxigraph as ox
 
-from mcgraph.levels import EQF, Crosswalk, QueryRunner
+from mcgraph.levels import EQF, Crosswalk, QueryRunner, shipped_referencing
 from mcgraph.pathways import CycleGuard, part_whole_edges
 from mcgraph.validation.report import DocumentReport, ValidationResult
 from mcgraph.vocab import ELM, MCG
@@ -36,6 +36,11 @@ class LevelChecks:
         self._replacing: set[str] = set()
         self._levels: dict[str, set[int]] = {}
         self.guard = CycleGuard(self._stored_wholes if run is not None else None)
+
+    @classmethod
+    def shipped(cls) -> LevelChecks:
+        """Checks without a store: the shipped frameworks' referencing, the documents alone."""
+        return cls(Crosswalk(shipped_referencing()))
 
     def _stored_wholes(self, part: str) -> list[str]:
         assert self._run is not None

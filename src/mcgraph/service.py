@@ -96,7 +96,7 @@ class Service:
             keep_personal_data=self.settings.keep_personal_data,
             profile=profile,
             batch_size=batch_size,
-            checks=LevelChecks(self.crosswalk(), run=self.run_named),
+            checks=self.level_checks(),
         )
         return ingestor.ingest(documents, on_progress=on_progress)
 
@@ -190,6 +190,15 @@ class Service:
             ]
             self._crosswalk = levels.Crosswalk([*shipped, *stored])
         return self._crosswalk
+
+    def changed(self) -> None:
+        """Something was written by other means (SPARQL Update, Graph Store Protocol): what is
+        cached from the store (the crosswalk) is read again when next needed."""
+        self._crosswalk = None
+
+    def level_checks(self) -> LevelChecks:
+        """Fresh cross-document checks (cycles, levels) against this store, for one run."""
+        return LevelChecks(self.crosswalk(), run=self.run_named)
 
     def install_frameworks(self, identifiers: Sequence[str] = ()) -> list[str]:
         """Store the shipped frameworks (all, or those named by id); returns the schemes

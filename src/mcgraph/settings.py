@@ -49,8 +49,9 @@ class Settings:
     context_hosts: tuple[str, ...] = DEFAULT_CONTEXT_HOSTS
     #: JSON-LD to RDF: ``pyoxigraph`` (fast, contexts inlined) or ``pyld`` (reference).
     jsonld_engine: str = "pyoxigraph"
-    #: SHACL engine: ``sparql`` (shapes compiled to SPARQL) or ``pyshacl`` (reference).
-    shacl_engine: str = "sparql"
+    #: SHACL engine: ``native`` (compiled shapes run in Python), ``sparql`` (compiled to SPARQL)
+    #: or ``pyshacl`` (reference).
+    shacl_engine: str = "native"
     #: Largest input document accepted, in bytes.
     max_document_bytes: int = 20 * 1024 * 1024
     #: Largest single literal accepted, in characters.
@@ -158,7 +159,8 @@ def _check(settings: Settings) -> None:
         raise ConfigurationError(
             f"{ENV_PREFIX}JSONLD_ENGINE must be pyoxigraph or pyld, not {settings.jsonld_engine!r}"
         )
-    if settings.shacl_engine not in {"sparql", "pyshacl"}:
+    if settings.shacl_engine not in {"native", "sparql", "pyshacl"}:
         raise ConfigurationError(
-            f"{ENV_PREFIX}SHACL_ENGINE must be sparql or pyshacl, not {settings.shacl_engine!r}"
+            f"{ENV_PREFIX}SHACL_ENGINE must be native, sparql or pyshacl, "
+            f"not {settings.shacl_engine!r}"
         )

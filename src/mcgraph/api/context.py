@@ -29,6 +29,7 @@ class ServiceContext:
     def after_write(self) -> None:
         """Publish a write to readers: new checkpoint for the workers, new validators."""
         self.executor.refresh()
+        self.service.changed()
         self.generation += 1
         self.last_modified = dt.datetime.now(dt.UTC).replace(microsecond=0)
 

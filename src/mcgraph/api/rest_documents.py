@@ -103,7 +103,10 @@ def validate(
     profile: Annotated[Profile, Query(description="Annex I profile; auto: detected")] = "auto",
 ) -> Response:
     document = read_upload(request, context, body, source="request")
-    reports = context.service.validator.validate_documents([document], profile=profile)
+    service = context.service
+    reports = service.validator.validate_documents(
+        [document], profile=profile, checks=service.level_checks()
+    )
     return JSONResponse(reports_json(reports))
 
 
@@ -136,7 +139,9 @@ def store_document(
     service = context.service
     # validated here for the report the answer carries (the ingestor keeps reports of failures
     # only), and so that a rejected document never waits for the write lock
-    report = service.validator.validate_documents([document], profile=profile)[0]
+    report = service.validator.validate_documents(
+        [document], profile=profile, checks=service.level_checks()
+    )[0]
     detected = detect_profile(document.quads) if profile == "auto" else profile
     topic = document_identifier(document, detected)
     graph = graph_iri(service.repository.base_iri, source, topic)

@@ -36,8 +36,8 @@ def add_parsers(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.add_argument(
         "--engine",
-        choices=("sparql", "pyshacl"),
-        help="SHACL engine (env MCGRAPH_SHACL_ENGINE, default sparql)",
+        choices=("native", "sparql", "pyshacl"),
+        help="SHACL engine (env MCGRAPH_SHACL_ENGINE, default native)",
     )
     validate.add_argument("--lang", default="en", help="language of messages (en, cs)")
     validate.add_argument(
@@ -60,6 +60,7 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
     from mcgraph.contexts import ContextResolver
     from mcgraph.documents import RdfDocument
     from mcgraph.errors import DocumentError
+    from mcgraph.level_checks import LevelChecks
     from mcgraph.loaders.sources import expand_paths, read_inputs
     from mcgraph.validation import DocumentReport, Validator, reports_json, reports_text
 
@@ -69,7 +70,8 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
     validator = Validator(settings=settings, extra_shapes=args.shapes, lang=args.lang)
     items = list(read_inputs(files, settings=settings, resolver=ContextResolver(settings)))
     documents = [item for item in items if isinstance(item, RdfDocument)]
-    validated = iter(validator.validate_documents(documents, profile=args.profile))
+    checks = LevelChecks.shipped()  # stated levels vs EQF referencing; part/whole cycles
+    validated = iter(validator.validate_documents(documents, profile=args.profile, checks=checks))
     reports = [
         next(validated)
         if isinstance(item, RdfDocument)

@@ -1,13 +1,12 @@
-"""The fast SHACL engine: each property shape compiled to one SPARQL query, run by pyoxigraph
-over a whole batch of documents at once (each document in its own named graph, so that no
-document can satisfy another's constraints).
+"""A SHACL engine on pyoxigraph: each constraint of the compiled subset (see
+:mod:`mcgraph.validation.compiled`) becomes one SPARQL query, run over a whole batch of
+documents at once (each document in its own named graph, so that no document can satisfy
+another's constraints).
 
-It implements the subset of SHACL Core that the generated Annex I/II shapes use: targets by
-class (with rdfs:subClassOf*), subjects-of and objects-of; any SHACL path; sh:minCount,
-sh:maxCount, sh:in, sh:datatype, sh:pattern, sh:class, sh:nodeKind, sh:or of value-level
-shapes, and sh:node whose shape holds value-level constraints and sh:minCount properties.
-Anything else raises UnsupportedShapeError, and the validator uses pySHACL for that shape set.
-tests/test_engines.py proves it reports the same results as pySHACL on the test corpus.
+tests/test_engines.py proves it reports what pySHACL reports on the test corpus. Elsewhere it
+can differ where pyoxigraph and rdflib see literals differently (canonical lexical forms,
+literal members of sh:in) and in the labels of blank nodes it reports; the default ``native``
+engine has none of these differences and is faster.
 """
 
 from __future__ import annotations
@@ -19,70 +18,46 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 import rdflib
-from rdflib.collection import Collection
 
 from mcgraph import paths
 from mcgraph.documents import to_nquads
 from mcgraph.errors import ConfigurationError
 from mcgraph.rdfconvert import term_text
+from mcgraph.validation.compiled import (
+    Class,
+    Datatype,
+    In,
+    NodeKind,
+    Or,
+    Pattern,
+    PropertyCheck,
+    Target,
+    ValueTest,
+    compile_shapes,
+)
 from mcgraph.validation.report import ValidationResult
 from mcgraph.validation.shapes import ShapeSet
-from mcgraph.vocab import MCG, SH
+from mcgraph.vocab import RDF, RDFS, XSD
 
-_SH = rdflib.Namespace(SH)
-_XSD = rdflib.XSD
-_SEVERITY: dict[rdflib.term.Node | None, str] = {
-    _SH.Violation: "violation",
-    _SH.Warning: "warning",
-    _SH.Info: "info",
-}
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
-_TYPE_PATH = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
+_RDF_TYPE = RDF + "type"
+_SUBCLASS_OF = RDFS + "subClassOf"
+_TYPE_PATH = f"<{_RDF_TYPE}>/<{_SUBCLASS_OF}>*"
 #: datatypes whose lexical form pyoxigraph can check by casting, as rdflib does when parsing
 _CASTABLE = {
-    str(d)
-    for d in (
-        _XSD.dateTime,
-        _XSD.date,
-        _XSD.time,
-        _XSD.duration,
-        _XSD.boolean,
-        _XSD.integer,
-        _XSD.decimal,
-        _XSD.double,
-        _XSD.float,
-    )
-}
-_ANNOTATIONS = {
-    rdflib.RDF.type,
-    rdflib.RDFS.label,
-    rdflib.RDFS.comment,
-    _SH.name,
-    _SH.description,
-    _SH.message,
-    _SH.severity,
-    _SH.order,
-    _SH.group,
-    _SH.deactivated,
-    _SH.defaultValue,
-}
-_NODE_KINDS: dict[rdflib.term.Node, str] = {
-    _SH.IRI: "isIRI(?value)",
-    _SH.BlankNode: "isBlank(?value)",
-    _SH.Literal: "isLiteral(?value)",
-    _SH.BlankNodeOrIRI: "!isLiteral(?value)",
-    _SH.BlankNodeOrLiteral: "!isIRI(?value)",
-    _SH.IRIOrLiteral: "!isBlank(?value)",
+    XSD + name for name in ("dateTime", "date", "time", "duration", "boolean", "integer", "decimal")
+} | {XSD + "double", XSD + "float"}
+_NODE_KINDS = {
+    "IRI": "isIRI(?value)",
+    "BlankNode": "isBlank(?value)",
+    "Literal": "isLiteral(?value)",
+    "BlankNodeOrIRI": "!isLiteral(?value)",
+    "BlankNodeOrLiteral": "!isIRI(?value)",
+    "IRIOrLiteral": "!isBlank(?value)",
 }
 
 
-def _quoted(text: rdflib.term.Node) -> str:
-    return rdflib.Literal(str(text)).n3()
-
-
-class UnsupportedShapeError(ConfigurationError):
-    """A shape uses SHACL features outside the compiled subset."""
+def _quoted(text: str) -> str:
+    return rdflib.Literal(text).n3()
 
 
 @dataclass(frozen=True)
@@ -101,215 +76,91 @@ class CompiledCheck:
         return self.query.replace(_TYPE_PATH, f"<{_RDF_TYPE}>")
 
 
-def _ours(predicate: rdflib.term.Node) -> bool:
-    return str(predicate).startswith(MCG)
+def _target(target: Target) -> str:
+    parts = []
+    if target.classes:
+        values = " ".join(f"<{c}>" for c in target.classes)
+        parts.append(f"VALUES ?class {{ {values} }} ?focus {_TYPE_PATH} ?class .")
+    parts += [f"?focus <{p}> ?any ." for p in target.subjects_of]
+    parts += [f"?any <{p}> ?focus ." for p in target.objects_of]
+    return parts[0] if len(parts) == 1 else " UNION ".join(f"{{ {p} }}" for p in parts)
 
 
-class _Compiler:
-    def __init__(self, shapes: ShapeSet, lang: str) -> None:
-        self.shapes, self.graph, self.lang = shapes, shapes.graph, lang
+def _queries(check: PropertyCheck) -> list[CompiledCheck]:
+    """One SPARQL query per constraint of ``check``, over every document graph ?g."""
+    target = _target(check.target)
+    sparql_path = paths.to_sparql(check.path, prefixed=False)
 
-    def compile(self) -> list[CompiledCheck]:
-        checks: list[CompiledCheck] = []
-        for node_shape in sorted(set(self.graph.subjects(_SH.property, None)), key=str):
-            if self._deactivated(node_shape):
-                continue
-            target = self._target(node_shape)
-            if target is None:
-                continue  # not a targeted shape (e.g. a shape only used through sh:node)
-            self._only(
-                node_shape,
-                {
-                    _SH.property,
-                    _SH.targetClass,
-                    _SH.targetSubjectsOf,
-                    _SH.targetObjectsOf,
-                    _SH.closed,
-                    _SH.ignoredProperties,
-                },
+    def compiled(query: str, reports_value: bool) -> CompiledCheck:
+        return CompiledCheck(
+            check.shape, check.element, check.severity, check.message, check.path_text,
+            query, reports_value,
+        )  # fmt: skip
+
+    queries = []
+    if check.min_count == 1:
+        queries.append(
+            compiled(
+                "SELECT DISTINCT ?g ?focus WHERE { GRAPH ?g { "
+                f"{target} FILTER NOT EXISTS {{ ?focus {sparql_path} ?value }} }} }}",
+                False,
             )
-            for prop in sorted(self.graph.objects(node_shape, _SH.property), key=str):
-                if not self._deactivated(prop):
-                    checks += self._property(prop, target)
-        return checks
-
-    def _deactivated(self, shape: rdflib.term.Node) -> bool:
-        return bool(self.graph.value(shape, _SH.deactivated))
-
-    def _only(self, shape: rdflib.term.Node, allowed: set[rdflib.term.Node]) -> None:
-        for predicate in self.graph.predicates(shape, None):
-            if predicate not in allowed and predicate not in _ANNOTATIONS and not _ours(predicate):
-                raise UnsupportedShapeError(f"shape {shape}: {predicate} is not compiled to SPARQL")
-        if self.graph.value(shape, _SH.closed) not in (None, rdflib.Literal(False)):
-            raise UnsupportedShapeError(f"shape {shape}: closed shapes are not compiled to SPARQL")
-
-    def _target(self, shape: rdflib.term.Node) -> str | None:
-        parts = []
-        classes = sorted(str(c) for c in self.graph.objects(shape, _SH.targetClass))
-        if classes:
-            values = " ".join(f"<{c}>" for c in classes)
-            parts.append(f"VALUES ?class {{ {values} }} ?focus {_TYPE_PATH} ?class .")
-        for predicate in sorted(str(p) for p in self.graph.objects(shape, _SH.targetSubjectsOf)):
-            parts.append(f"?focus <{predicate}> ?any .")
-        for predicate in sorted(str(p) for p in self.graph.objects(shape, _SH.targetObjectsOf)):
-            parts.append(f"?any <{predicate}> ?focus .")
-        if (shape, _SH.targetNode, None) in self.graph:
-            raise UnsupportedShapeError(f"shape {shape}: sh:targetNode is not compiled to SPARQL")
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else " UNION ".join(f"{{ {p} }}" for p in parts)
-
-    def _property(self, prop: rdflib.term.Node, target: str) -> list[CompiledCheck]:
-        self._only(prop, {_SH.path, _SH.minCount, _SH.maxCount, *self._value_constraints()})
-        path_node = self.graph.value(prop, _SH.path)
-        if path_node is None:
-            raise UnsupportedShapeError(f"property shape {prop} has no sh:path")
-        path = paths.from_shacl(self.graph, path_node)
-        sparql_path = paths.to_sparql(path, prefixed=False)
-        shape_iri = str(prop) if isinstance(prop, rdflib.URIRef) else None
-
-        def check(query: str, reports_value: bool, component: str) -> CompiledCheck:
-            return CompiledCheck(
-                shape=shape_iri or "",
-                element=self.shapes.element(shape_iri),
-                severity=_SEVERITY.get(self.graph.value(prop, _SH.severity), "violation"),
-                message=self._message(prop, component),
-                path=paths.to_sparql(path),
-                query=query,
-                reports_value=reports_value,
-            )
-
-        checks = []
-        min_count = self._int(prop, _SH.minCount)
-        if min_count == 1:
-            checks.append(
-                check(
-                    "SELECT DISTINCT ?g ?focus WHERE { GRAPH ?g { "
-                    f"{target} FILTER NOT EXISTS {{ ?focus {sparql_path} ?value }} }} }}",
-                    False,
-                    "MinCount",
-                )
-            )
-        elif min_count:
-            checks.append(
-                check(self._count_query(target, sparql_path, f"< {min_count}"), False, "MinCount")
-            )
-        max_count = self._int(prop, _SH.maxCount)
-        if max_count is not None:
-            checks.append(
-                check(self._count_query(target, sparql_path, f"> {max_count}"), False, "MaxCount")
-            )
-        for component, condition in self._value_tests(prop):
-            checks.append(
-                check(
-                    "SELECT DISTINCT ?g ?focus ?value WHERE { GRAPH ?g { "
-                    f"{target} ?focus {sparql_path} ?value . FILTER (!({condition})) }} }}",
-                    True,
-                    component,
-                )
-            )
-        return checks
-
-    @staticmethod
-    def _count_query(target: str, sparql_path: str, comparison: str) -> str:
-        return (
-            "SELECT ?g ?focus WHERE { { SELECT DISTINCT ?g ?focus WHERE { GRAPH ?g { "
-            f"{target} }} }} }} OPTIONAL {{ GRAPH ?g {{ ?focus {sparql_path} ?value }} }} }} "
-            f"GROUP BY ?g ?focus HAVING (COUNT(DISTINCT ?value) {comparison})"
         )
-
-    @staticmethod
-    def _value_constraints() -> set[rdflib.term.Node]:
-        return {
-            _SH["in"],
-            _SH.datatype,
-            _SH.pattern,
-            _SH.flags,
-            _SH["class"],
-            _SH.nodeKind,
-            _SH["or"],
-            _SH.node,
-        }
-
-    def _int(self, shape: rdflib.term.Node, predicate: rdflib.URIRef) -> int | None:
-        value = self.graph.value(shape, predicate)
-        return None if value is None else int(value)  # type: ignore[call-overload]
-
-    def _value_tests(self, shape: rdflib.term.Node) -> list[tuple[str, str]]:
-        """(component, SPARQL condition that a conforming ?value satisfies) per constraint."""
-        g, tests = self.graph, []
-        members = g.value(shape, _SH["in"])
-        if members is not None:
-            items = list(Collection(g, members))
-            if all(isinstance(i, rdflib.URIRef) for i in items):
-                tests.append(
-                    (
-                        "In",
-                        "isIRI(?value) && ?value IN (" + ", ".join(f"<{i}>" for i in items) + ")",
-                    )
-                )
-            else:
-                tests.append(("In", " || ".join(f"sameTerm(?value, {i.n3()})" for i in items)))
-        for datatype in g.objects(shape, _SH.datatype):
-            tests.append(("Datatype", self._datatype_test(str(datatype))))
-        for pattern in g.objects(shape, _SH.pattern):
-            flags = g.value(shape, _SH.flags)
-            flag_arg = f", {_quoted(flags)}" if flags else ""
-            tests.append(
-                (
-                    "Pattern",
-                    f"!isBlank(?value) && REGEX(STR(?value), {_quoted(pattern)}{flag_arg})",
-                )
+    elif check.min_count:
+        queries.append(compiled(_count_query(target, sparql_path, f"< {check.min_count}"), False))
+    if check.max_count is not None:
+        queries.append(compiled(_count_query(target, sparql_path, f"> {check.max_count}"), False))
+    for _component, test in check.tests:
+        queries.append(
+            compiled(
+                "SELECT DISTINCT ?g ?focus ?value WHERE { GRAPH ?g { "
+                f"{target} ?focus {sparql_path} ?value . FILTER (!({_condition(test)})) }} }}",
+                True,
             )
-        for cls in g.objects(shape, _SH["class"]):
-            tests.append(("Class", f"EXISTS {{ ?value {_TYPE_PATH} <{cls}> }}"))
-        for kind in g.objects(shape, _SH.nodeKind):
-            if kind not in _NODE_KINDS:
-                raise UnsupportedShapeError(f"shape {shape}: unknown sh:nodeKind {kind}")
-            tests.append(("NodeKind", _NODE_KINDS[kind]))
-        for options in g.objects(shape, _SH["or"]):
-            alternatives = [self._shape_test(o) for o in Collection(g, options)]
-            tests.append(("Or", " || ".join(f"({a})" for a in alternatives)))
-        for node in g.objects(shape, _SH.node):
-            tests.append(("Node", self._shape_test(node)))
-        return tests
+        )
+    return queries
 
-    def _shape_test(self, shape: rdflib.term.Node) -> str:
-        """Condition under which ?value conforms to a value-level node shape."""
-        self._only(shape, {_SH.property, *self._value_constraints()})
-        conditions = [condition for _, condition in self._value_tests(shape)]
-        for index, prop in enumerate(sorted(self.graph.objects(shape, _SH.property), key=str)):
-            self._only(prop, {_SH.path, _SH.minCount})
-            if self._int(prop, _SH.minCount) != 1:
-                raise UnsupportedShapeError(
-                    f"nested property shape {prop}: only sh:minCount 1 is compiled"
-                )
-            nested = paths.to_sparql(
-                paths.from_shacl(self.graph, self.graph.value(prop, _SH.path)),  # type: ignore[arg-type]
-                prefixed=False,
-            )
-            conditions.append(f"EXISTS {{ ?value {nested} ?nested{index} }}")
-        return " && ".join(f"({c})" for c in conditions) or "true"
 
-    @staticmethod
-    def _datatype_test(datatype: str) -> str:
-        if datatype == str(rdflib.RDF.langString):
-            return 'isLiteral(?value) && LANG(?value) != ""'
-        test = f"isLiteral(?value) && DATATYPE(?value) = <{datatype}>"
-        if datatype in _CASTABLE:
-            test += f" && COALESCE(<{datatype}>(STR(?value)) = ?value, false)"
-        return test
+def _count_query(target: str, sparql_path: str, comparison: str) -> str:
+    return (
+        "SELECT ?g ?focus WHERE { { SELECT DISTINCT ?g ?focus WHERE { GRAPH ?g { "
+        f"{target} }} }} }} OPTIONAL {{ GRAPH ?g {{ ?focus {sparql_path} ?value }} }} }} "
+        f"GROUP BY ?g ?focus HAVING (COUNT(DISTINCT ?value) {comparison})"
+    )
 
-    def _message(self, shape: rdflib.term.Node, component: str) -> str:
-        messages = {
-            (m.language or ""): str(m)
-            for m in self.graph.objects(shape, _SH.message)
-            if isinstance(m, rdflib.Literal)
-        }
-        for lang in (self.lang, "en", ""):
-            if lang in messages:
-                return messages[lang]
-        return f"sh:{component}Constraint not satisfied"
+
+def _condition(test: ValueTest) -> str:
+    """The SPARQL condition that a conforming ?value satisfies."""
+    if isinstance(test, In):
+        if all(isinstance(i, rdflib.URIRef) for i in test.members):
+            listed = ", ".join(f"<{i}>" for i in test.members)
+            return f"isIRI(?value) && ?value IN ({listed})"
+        return " || ".join(f"sameTerm(?value, {i.n3()})" for i in test.members) or "false"
+    if isinstance(test, Datatype):
+        return _datatype_test(test.iri)
+    if isinstance(test, Pattern):
+        flags = f", {_quoted(test.flags)}" if test.flags else ""
+        return f"!isBlank(?value) && REGEX(STR(?value), {_quoted(test.regex)}{flags})"
+    if isinstance(test, Class):
+        return f"EXISTS {{ ?value {_TYPE_PATH} <{test.iri}> }}"
+    if isinstance(test, NodeKind):
+        return _NODE_KINDS[test.kind]
+    if isinstance(test, Or):
+        return " || ".join(f"({_condition(o)})" for o in test.options) or "false"
+    conditions = [_condition(t) for t in test.tests]
+    for index, path in enumerate(test.required):
+        nested = paths.to_sparql(path, prefixed=False)
+        conditions.append(f"EXISTS {{ ?value {nested} ?nested{index} }}")
+    return " && ".join(f"({c})" for c in conditions) or "true"
+
+
+def _datatype_test(datatype: str) -> str:
+    if datatype == str(rdflib.RDF.langString):
+        return 'isLiteral(?value) && LANG(?value) != ""'
+    test = f"isLiteral(?value) && DATATYPE(?value) = <{datatype}>"
+    if datatype in _CASTABLE:
+        test += f" && COALESCE(<{datatype}>(STR(?value)) = ?value, false)"
+    return test
 
 
 class SparqlEngine:
@@ -319,7 +170,7 @@ class SparqlEngine:
 
     def __init__(self, shapes: ShapeSet, *, lang: str = "en") -> None:
         self.shapes = shapes
-        self.checks = _Compiler(shapes, lang).compile()
+        self.checks = [q for check in compile_shapes(shapes, lang) for q in _queries(check)]
 
     def validate(self, quads: Sequence[ox.Quad]) -> list[ValidationResult]:
         return self.validate_batch([quads])[0]
