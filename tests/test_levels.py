@@ -256,3 +256,14 @@ def test_the_api_serves_frameworks_and_guards_decisions(
         assert bad.status_code == 404 and bad.headers["content-type"].startswith(
             "application/problem+json"
         )
+
+
+def test_crosswalk_from_an_eqf_level_lists_the_national_levels_referenced_to_it(
+    service: Service,
+) -> None:
+    answer = crosswalk(service.run_named, "eqf:6")
+    comparable = {row["comparable"] for row in answer["comparable"]}
+    assert {IE7, SCQF9} <= comparable
+    frameworks = {row["framework"] for row in answer["comparable"]}
+    assert "https://w3id.org/mcgraph/framework/qf-ehea" in frameworks  # the first cycle
+    assert {c["credential"] for c in answer["credentials"]} >= {"urn:test:credential:scqf9"}

@@ -9,7 +9,9 @@ import random
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
+import httpx
 import pytest
 
 from mcgraph.service import Service
@@ -122,3 +124,33 @@ def test_a_cycle_is_rejected_at_ingestion_naming_it(
     ]
     assert cycles and part in cycles[0].message and whole in cycles[0].message
     assert loaded.select(everything) == before
+
+
+def test_the_api_answers_pathways_and_gaps(settings: Settings, tmp_path: Path) -> None:
+    from live_server import running_server
+
+    data, store = tmp_path / "data", tmp_path / "store"
+    write_dataset(data, count=400, seed=SEED, fmt="nquads")
+    service = Service(settings.replace(store=store))
+    try:
+        assert service.load([data]).stored == 400
+    finally:
+        service.close()
+    model = Oracle()
+    model.scan(line for c in generate(400, seed=SEED) for line in c.to_nquads().splitlines())
+    whole = next(w for w in sorted(model.parts) if model.built_from(w))
+    part = sorted(model.built_from(whole))[0]
+    credential = next(c for c, s in sorted(model.spec_of.items()) if s == part)
+    with running_server(store) as base:
+        answer = httpx.get(f"{base}/api/credentials/{quote(credential, safe='')}/pathways")
+        assert answer.status_code == 200
+        assert set(answer.json()["stacksInto"]) == model.stacks_into(part)
+        assert answer.json()["specifications"] == [part]
+        missing = httpx.get(f"{base}/api/credentials/{quote('urn:no:such', safe='')}/pathways")
+        assert missing.status_code == 404
+        gap = httpx.post(f"{base}/api/pathways/gap", json={"held": [credential], "target": whole})
+        assert gap.status_code == 200
+        assert [m["specification"] for m in gap.json()["missing"]] == model.missing(whole, {part})
+        bad = httpx.post(f"{base}/api/pathways/gap", json={"held": [], "target": "urn:no:such"})
+        assert bad.status_code == 404
+        assert bad.headers["content-type"].startswith("application/problem+json")
