@@ -10,11 +10,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-ELM = "http://data.europa.eu/snb/model/elm/"
+from mcgraph.service import Service
+
 ECTS = "http://data.europa.eu/snb/education-credit/6fcec5c5af"
-_LINE = re.compile(
-    r'^<([^>]*)> <([^>]*)> (<[^>]*>|"(?:[^"\\]|\\.)*"(?:\^\^<[^>]*>|@[\w-]+)?) <([^>]*)> \.$'
+#: the statements the model needs, found in N-Quads text (one credential's at a time) by
+#: their predicate first (fast), the subject read back to the start of the line
+_STATEMENT = re.compile(
+    r"> <http://data\.europa\.eu/snb/model/elm/"
+    r"(isPartOf|hasPart|specifiedBy|creditPoint|point|framework|volumeOfLearning)> "
+    r'(<[^>]*>|"(?:[^"\\]|\\.)*")'
 )
+
+
+def _statements(text: str) -> Iterable[tuple[str, str, str]]:
+    for match in _STATEMENT.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        yield text[start + 1 : match.start()], match.group(1), match.group(2)
 
 
 @dataclass
@@ -27,29 +38,27 @@ class Oracle:
     framework: dict[str, str] = field(default_factory=dict)
     hours: dict[str, str] = field(default_factory=dict)
 
-    def scan(self, lines: Iterable[str]) -> None:
+    def scan(self, texts: Iterable[str]) -> None:
+        """Read N-Quads text (e.g. each generated credential's) into the model."""
         achievements: dict[str, str] = {}
-        for line in lines:
-            match = _LINE.match(line)
-            if not match:
-                continue
-            s, p, o, _g = match.groups()
-            iri = o[1:-1] if o.startswith("<") else None
-            text = o[1 : o.rindex('"')] if o.startswith('"') else None
-            if p == ELM + "isPartOf" and iri:
-                self._edge(s, iri)
-            elif p == ELM + "hasPart" and iri:
-                self._edge(iri, s)
-            elif p == ELM + "specifiedBy" and iri and s.endswith("/achievement"):
-                achievements[s] = iri
-            elif p == ELM + "creditPoint" and iri:
-                self.credit_node[s] = iri
-            elif p == ELM + "point" and text is not None:
-                self.points[s] = text
-            elif p == ELM + "framework" and iri:
-                self.framework[s] = iri
-            elif p == ELM + "volumeOfLearning" and text is not None:
-                self.hours[s] = text
+        for text in texts:
+            for s, name, o in _statements(text):
+                iri = o[1:-1] if o.startswith("<") else None
+                literal = o[1:-1] if o.startswith('"') else None
+                if name == "isPartOf" and iri:
+                    self._edge(s, iri)
+                elif name == "hasPart" and iri:
+                    self._edge(iri, s)
+                elif name == "specifiedBy" and iri and s.endswith("/achievement"):
+                    achievements[s] = iri
+                elif name == "creditPoint" and iri:
+                    self.credit_node[s] = iri
+                elif name == "point" and literal is not None:
+                    self.points[s] = literal
+                elif name == "framework" and iri:
+                    self.framework[s] = iri
+                elif name == "volumeOfLearning" and literal is not None:
+                    self.hours[s] = literal
         for achievement, spec in achievements.items():
             self.spec_of[achievement.removesuffix("/achievement")] = spec
 
@@ -113,3 +122,45 @@ class Oracle:
         """A random set of the target's components a learner might hold."""
         below = sorted(self.built_from(target))
         return set(rng.sample(below, rng.randint(0, len(below)))) if below else set()
+
+
+def check_against_oracle(service: Service, oracle: Oracle, *, targets: int, seed: int) -> int:
+    """Compare closure and gap answers for ``targets`` wholes (all, if fewer); returns how
+    many were compared."""
+    rng = random.Random(seed)
+    wholes = sorted(oracle.parts)
+    chosen = wholes if len(wholes) <= targets else rng.sample(wholes, targets)
+    credential_of = {spec: cred for cred, spec in sorted(oracle.spec_of.items())}
+    for whole in chosen:
+        answer = service.pathways(whole)
+        assert answer.reachable("from") == oracle.built_from(whole), whole
+        assert answer.reachable("into") == oracle.stacks_into(whole), whole
+        for part in sorted(oracle.built_from(whole))[:3]:
+            assert service.pathways(part).reachable("into") == oracle.stacks_into(part), part
+        held_specs = oracle.held_sample(whole, rng)
+        # hold credentials where the specification has one issued, else name the specification
+        held = sorted(credential_of.get(spec, spec) for spec in held_specs)
+        gap = service.gap(held, whole)
+        expected = oracle.missing(whole, held_specs)
+        assert [c.iri for c in gap.missing] == expected, (whole, held)
+        assert gap.credits_needed.get("ECTS", Decimal(0)) == sum(
+            (oracle.ects(s) for s in expected), Decimal(0)
+        )
+        assert gap.hours_needed == sum((oracle.hours_of(s) for s in expected), Decimal(0))
+        assert gap.complete == (not expected)
+    return len(chosen)
+
+
+def cycle_document(part: str, whole: str) -> dict[str, object]:
+    """A catalogue specification saying that ``whole`` is part of ``part``: ``part`` is already
+    part of ``whole`` in the store, so this closes a cycle."""
+    return {
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            "http://data.europa.eu/snb/model/context/edc-ap",
+        ],
+        "id": whole,
+        "type": "LearningAchievementSpecification",
+        "title": {"en": "A whole that claims to be part of its own part"},
+        "isPartOf": {"id": part, "type": "LearningAchievementSpecification"},
+    }

@@ -5,9 +5,7 @@ part/whole cycle is rejected at ingestion and changes nothing."""
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,7 +15,7 @@ import pytest
 from mcgraph.service import Service
 from mcgraph.settings import Settings
 from mcgraph.synthetic import generate, write_dataset
-from stacking_oracle import Oracle
+from stacking_oracle import Oracle, check_against_oracle, cycle_document
 
 COUNT = 3000
 SEED = 11
@@ -38,36 +36,9 @@ def loaded(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
 @pytest.fixture(scope="module")
 def oracle() -> Oracle:
     model = Oracle()
-    model.scan(line for c in generate(COUNT, seed=SEED) for line in c.to_nquads().splitlines())
+    model.scan(c.to_nquads() for c in generate(COUNT, seed=SEED))
     assert model.parts, "the generated data must stack"
     return model
-
-
-def check_against_oracle(service: Service, oracle: Oracle, *, targets: int, seed: int) -> int:
-    """Compare closure and gap answers for ``targets`` wholes (all, if fewer); returns how
-    many were compared."""
-    rng = random.Random(seed)
-    wholes = sorted(oracle.parts)
-    chosen = wholes if len(wholes) <= targets else rng.sample(wholes, targets)
-    credential_of = {spec: cred for cred, spec in sorted(oracle.spec_of.items())}
-    for whole in chosen:
-        answer = service.pathways(whole)
-        assert answer.reachable("from") == oracle.built_from(whole), whole
-        assert answer.reachable("into") == oracle.stacks_into(whole), whole
-        for part in sorted(oracle.built_from(whole))[:3]:
-            assert service.pathways(part).reachable("into") == oracle.stacks_into(part), part
-        held_specs = oracle.held_sample(whole, rng)
-        # hold credentials where the specification has one issued, else name the specification
-        held = sorted(credential_of.get(spec, spec) for spec in held_specs)
-        gap = service.gap(held, whole)
-        expected = oracle.missing(whole, held_specs)
-        assert [c.iri for c in gap.missing] == expected, (whole, held)
-        assert gap.credits_needed.get("ECTS", Decimal(0)) == sum(
-            (oracle.ects(s) for s in expected), Decimal(0)
-        )
-        assert gap.hours_needed == sum((oracle.hours_of(s) for s in expected), Decimal(0))
-        assert gap.complete == (not expected)
-    return len(chosen)
 
 
 def test_closure_and_gap_match_brute_force(loaded: Service, oracle: Oracle) -> None:
@@ -89,21 +60,6 @@ def test_generated_levels_agree_with_the_shipped_referencing(loaded: Service) ->
     assert {r["how"] for r in implied} == {"stated", "implied"}
 
 
-def _cycle_document(part: str, whole: str) -> dict[str, object]:
-    """A catalogue specification saying that ``whole`` is part of ``part``: ``part`` is already
-    part of ``whole`` in the store, so this closes a cycle."""
-    return {
-        "@context": [
-            "https://www.w3.org/2018/credentials/v1",
-            "http://data.europa.eu/snb/model/context/edc-ap",
-        ],
-        "id": whole,
-        "type": "LearningAchievementSpecification",
-        "title": {"en": "A whole that claims to be part of its own part"},
-        "isPartOf": {"id": part, "type": "LearningAchievementSpecification"},
-    }
-
-
 def test_a_cycle_is_rejected_at_ingestion_naming_it(
     loaded: Service, oracle: Oracle, tmp_path: Path
 ) -> None:
@@ -112,7 +68,7 @@ def test_a_cycle_is_rejected_at_ingestion_naming_it(
     everything = "SELECT (COUNT(*) AS ?quads) WHERE { GRAPH ?g { ?s ?p ?o } }"
     before = loaded.select(everything)
     path = tmp_path / "cycle.jsonld"
-    path.write_text(json.dumps(_cycle_document(part, whole)), encoding="utf-8")
+    path.write_text(json.dumps(cycle_document(part, whole)), encoding="utf-8")
     summary = loaded.load([path], profile="specification", allow_invalid=True)
     assert summary.rejected == 1 and summary.stored == 0 and summary.stored_invalid == 0
     report = summary.problems[0].report
@@ -137,7 +93,7 @@ def test_the_api_answers_pathways_and_gaps(settings: Settings, tmp_path: Path) -
     finally:
         service.close()
     model = Oracle()
-    model.scan(line for c in generate(400, seed=SEED) for line in c.to_nquads().splitlines())
+    model.scan(c.to_nquads() for c in generate(400, seed=SEED))
     whole = next(w for w in sorted(model.parts) if model.built_from(w))
     part = sorted(model.built_from(whole))[0]
     credential = next(c for c, s in sorted(model.spec_of.items()) if s == part)
