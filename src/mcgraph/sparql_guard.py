@@ -5,7 +5,10 @@ pyoxigraph opens HTTP connections itself for ``SERVICE <url>`` (queries) and ``L
 nested about 10 000 brackets (or ``<< >>`` triple terms) deep, killing the process. So the text
 is scanned first, with a tokenizer that skips comments, strings and IRIs: bracket depth (``<<``
 counted as a bracket) is bounded, and SERVICE/LOAD are allowed only to endpoints on the
-allow-list (a SERVICE on a variable is refused: its target cannot be checked).
+allow-list (a SERVICE on a variable is refused: its target cannot be checked), and only over
+http(s) even when listed (pyoxigraph's client would try whatever it is given). The allow-list
+is the explicit configuration of a target: a listed loopback or private address is allowed
+(tests list one), anything unlisted is refused before any connection is made.
 """
 
 from __future__ import annotations
@@ -100,11 +103,16 @@ def _target(kind: str | None, value: str, prefixes: dict[str, str]) -> str:
     return ""  # a variable or something unreadable: cannot be checked, so never allowed
 
 
+_WEB = re.compile(r"^https?://[^/?#\s]+", re.IGNORECASE)
+
+
 def check_query(text: str, *, max_depth: int, allowed_services: Iterable[str]) -> Scan:
     """Refuse a query whose SERVICE targets are not all on the allow-list."""
     result = scan(text, max_depth=max_depth)
     allowed = set(allowed_services)
     for target in result.services:
+        if target and not _WEB.match(target):
+            raise QueryRefusedError(f"SERVICE to {target} is not allowed: only http(s) endpoints")
         if target not in allowed:
             shown = target or "a variable or unreadable endpoint"
             raise QueryRefusedError(
@@ -118,7 +126,7 @@ def check_update(text: str, *, max_depth: int, allowed_sources: Iterable[str]) -
     result = check_query(text, max_depth=max_depth, allowed_services=allowed_sources)
     allowed = set(allowed_sources)
     for target in result.loads:
-        if target not in allowed:
+        if target not in allowed or not _WEB.match(target):
             raise QueryRefusedError(
                 f"LOAD from {target or 'an unreadable location'} is not allowed"
             )

@@ -23,6 +23,7 @@ from fastapi import APIRouter
 from mcgraph.api import (
     rest_credentials,
     rest_documents,
+    rest_feed,
     rest_levels,
     rest_providers,
     rest_queries,
@@ -38,5 +39,6 @@ for _area in (
     rest_standard,
     rest_queries,
     rest_documents,
+    rest_feed,
 ):
     router.include_router(_area.router)
