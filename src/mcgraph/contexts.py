@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from mcgraph.errors import ConfigurationError, ContextUnavailableError
+from mcgraph.netguard import is_public as _is_public
 from mcgraph.settings import Settings
 
 __all__ = ["ContextResolver", "PyldLoader"]
@@ -289,19 +290,6 @@ def _absolute(reference: str, base: str | None, source: str) -> str:
             source, reference, "only http and https context URLs are supported"
         )
     return url
-
-
-def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
 
 
 def _read_capped(response: httpx.Response, source: str, url: str) -> bytes:

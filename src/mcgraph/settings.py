@@ -81,6 +81,15 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     #: SERVICE endpoints a query may call (exact IRIs); anything else is refused before it runs.
     service_allow_list: tuple[str, ...] = ()
+    # --- harvesting remote sources (mcgraph harvest)
+    #: Largest HTTP response accepted from a harvested source, in bytes (listings included).
+    harvest_max_bytes: int = 64 * 1024 * 1024
+    #: Timeout for one harvest request, in seconds.
+    harvest_timeout: float = 30.0
+    #: Retries of a request that timed out, failed to connect or answered 5xx.
+    harvest_retries: int = 3
+    #: Seconds before the first retry; doubled for each further one.
+    harvest_backoff: float = 0.5
 
     def replace(self, **changes: object) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored (unset CLI flags)."""
@@ -113,6 +122,9 @@ def _as_float(name: str, value: str) -> float:
         raise ConfigurationError(f"{ENV_PREFIX}{name} must be a number, not {value!r}") from None
 
 
+_FLOAT_FIELDS = {"fetch_timeout", "query_timeout", "harvest_timeout", "harvest_backoff"}
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``MCGRAPH_*`` environment variables over the defaults."""
     env = os.environ if environ is None else environ
@@ -130,7 +142,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             changes[field.name] = tuple(h.strip() for h in raw.split(",") if h.strip())
         elif field.name in {"fetch_contexts", "keep_personal_data"}:
             changes[field.name] = _as_bool(name, raw)
-        elif field.name in {"fetch_timeout", "query_timeout"}:
+        elif field.name in _FLOAT_FIELDS:
             changes[field.name] = _as_float(name, raw)
         elif field.type in ("int", int):
             changes[field.name] = _as_int(name, raw)

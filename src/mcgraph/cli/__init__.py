@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from mcgraph.cli import harvest as harvest_verbs
 from mcgraph.cli import levels as levels_verbs
 from mcgraph.cli import serve as serve_verbs
 from mcgraph.cli import store as store_verbs
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     store_verbs.add_parsers(verbs)
     serve_verbs.add_parsers(verbs)
     levels_verbs.add_parsers(verbs)
+    harvest_verbs.add_parsers(verbs)
     return parser
 
 

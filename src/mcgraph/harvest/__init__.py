@@ -1,0 +1,1 @@
+"""Harvesting catalogues from remote sources: sources, safe HTTP, kinds, state, harvester."""
