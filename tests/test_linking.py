@@ -9,9 +9,16 @@ from collections.abc import Iterator
 import pytest
 
 from mcgraph.ingest import recover_incomplete
-from mcgraph.linking import compute_links, links_graph, rebuild_links
+from mcgraph.linking import (
+    ElementValue,
+    compute_links,
+    links_graph,
+    links_update,
+    rebuild_links,
+)
 from mcgraph.service import Service
 from mcgraph.settings import Settings
+from mcgraph.store import EmbeddedStore
 from mcgraph.synthetic import write_dataset
 from mcgraph.vocab import ELM, MCG, OWL
 
@@ -120,6 +127,36 @@ def test_element_parameter_keeps_one_element(linked: Service) -> None:
     assert linked.run_named("source-conflicts", {"element": "credit-points"}) == []
 
 
+def test_links_graph_records_each_sides_element_values(linked: Service) -> None:
+    """What source-conflicts compares is in the links graph: credential 1's EQF level as each
+    source's document states it, and values only for resources stated in that graph."""
+    low, high = linked.levels  # type: ignore[attr-defined]
+    graph = links_graph(linked.repository.base_iri)
+    rows = linked.select(
+        f"SELECT ?entity ?g ?element ?value ?source WHERE {{ GRAPH <{graph}> {{ "
+        f"?r <{MCG}of> ?entity ; <{MCG}inGraph> ?g ; "
+        f"<{MCG}elementKey> ?element ; <{MCG}value> ?value }} "
+        f"?g <http://purl.org/dc/terms/source> ?source }}"
+    )
+    levels = {
+        (r["source"] or "").rsplit("/", 1)[1]: r["value"]
+        for r in rows
+        if r["entity"] == f"{SYN}credential/1" and r["element"] == "eqf-level"
+    }
+    assert levels == {
+        "alpha": f"http://data.europa.eu/snb/eqf/{low}",
+        "beta": f"http://data.europa.eu/snb/eqf/{high}",
+    }
+    stated = {
+        (r["e"], r["g"])
+        for r in linked.select(
+            f"SELECT ?e ?g WHERE {{ GRAPH <{graph}> {{ ?e <{MCG}statedIn> ?g }} }}"
+        )
+    }
+    assert {(r["entity"], r["g"]) for r in rows} <= stated
+    assert f"{SYN}credential/3" not in {r["entity"] for r in rows}
+
+
 def test_links_graph_survives_recovery_of_a_killed_load(linked: Service) -> None:
     """Recovery drops document graphs without a record; the links graph is none of them."""
     graph = links_graph(linked.repository.base_iri)
@@ -164,3 +201,15 @@ def test_one_source_alone_links_nothing_even_with_shared_identifiers() -> None:
     identifiers[1] = {**identifiers[1], "spatial": "urn:other"}
     triples, _ = compute_links(occurrences, identifiers)
     assert not [t for t in triples if t[1] == OWL + "sameAs"]
+
+
+def test_recorded_values_are_escaped_literals() -> None:
+    """A value from a document is data in the links update, never SPARQL."""
+    store = EmbeddedStore(None)
+    tricky = 'x" } } ; DROP ALL ; #\n\\u0022 \\'
+    values = [ElementValue("urn:e", "urn:g", "credit-points", tricky, iri=False)]
+    store.update(links_update("urn:links", [("urn:e", MCG + "statedIn", "urn:g")], values))
+    rows = store.select(
+        f"SELECT ?v WHERE {{ GRAPH <urn:links> {{ ?r <{MCG}of> <urn:e> ; <{MCG}value> ?v }} }}"
+    )
+    assert [r["v"] for r in rows] == [tricky]
