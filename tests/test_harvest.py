@@ -448,3 +448,26 @@ def test_sources_file(tmp_path: Path) -> None:
         load_sources(path)
     shipped = Path(__file__).parent.parent / "loaders" / "sources.example.toml"
     assert all(not s.allow_private for s in load_sources(shipped))
+
+
+def test_harvest_links_the_same_credentials_from_two_sources(
+    dataset: Path, quick: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a harvest the links are rebuilt: a credential that two sources describe is found
+    by the same-as query."""
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(credential_file(dataset, 1), site / "c1.jsonld")
+    (site / "c1-changed.jsonld").write_bytes(changed(credential_file(dataset, 1)))
+    store = ["--contexts", str(quick.contexts[0]), "--store", str(quick.store)]
+    with file_server(site) as base:
+        for name, path in (("first", "c1.jsonld"), ("second", "c1-changed.jsonld")):
+            args = ["harvest", "--kind", "jsonld", "--name", name, "--allow-private"]
+            assert main([*store, *args, f"{base}/{path}"]) == 0
+    assert "links:" in capsys.readouterr().out
+    service = Service(quick)
+    try:
+        shared = service.run_named("same-as", {"resource": f"{CRED}1"})
+        assert shared, "the credential described by both sources is linked"
+    finally:
+        service.close()

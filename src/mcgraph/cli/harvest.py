@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from mcgraph.harvest.sources import KINDS, load_sources, select_sources
+from mcgraph.linking import links_graph, rebuild_links
 from mcgraph.settings import Settings
 
 _VERBS = argparse._SubParsersAction
@@ -39,6 +40,12 @@ def add_parsers(verbs: _VERBS[argparse.ArgumentParser]) -> None:
     harvest.add_argument("--quiet", action="store_true", help="no progress")
     harvest.set_defaults(run=run_harvest)
 
+    links = verbs.add_parser(
+        "links",
+        help="recompute owl:sameAs links and compared values across sources (done after harvest)",
+    )
+    links.set_defaults(run=run_links)
+
 
 def run_harvest(args: argparse.Namespace, settings: Settings) -> int:
     from mcgraph.harvest.harvester import harvest_source
@@ -62,7 +69,7 @@ def run_harvest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"\r{name}: {done}/{total}", end="", file=sys.stderr, flush=True)
 
     service = Service(settings, in_memory=args.memory)
-    failed = False
+    failed = changed = False
     try:
         for source in sources:
             report = harvest_source(service, source, on_progress=progress)
@@ -81,6 +88,28 @@ def run_harvest(args: argparse.Namespace, settings: Settings) -> int:
             for line in report.errors:
                 print(f"  error {line}")
             failed = failed or not report.ok
+            changed = changed or bool(report.stored or report.retracted)
+        if changed:  # the same provider/credential from two sources: owl:sameAs, conflicts
+            links = rebuild_links(service.repository)
+            print(
+                f"links: {links.shared} resources from several sources, "
+                f"{links.same_as} sameAs pairs ({links_graph(settings.base_iri)})"
+            )
     finally:
         service.close()
     return 1 if failed else 0
+
+
+def run_links(args: argparse.Namespace, settings: Settings) -> int:
+    from mcgraph.service import Service
+
+    service = Service(settings, in_memory=args.memory)
+    try:
+        links = rebuild_links(service.repository)
+    finally:
+        service.close()
+    print(
+        f"links: {links.shared} resources from several sources, "
+        f"{links.same_as} sameAs pairs ({links_graph(settings.base_iri)})"
+    )
+    return 0
