@@ -2,7 +2,7 @@
 data, measured in the same run.
 
     python bench/ingest.py [--sizes 10000,100000] [--repeats 3] [--work DIR]
-                           [--kinds raw,nquads,jsonld] [--batch-size 200] [--profile]
+                           [--kinds raw,nquads,jsonld] [--batch-size N] [--profile]
 
 For each size N, N generated credentials (seed 7, none defective) are written once per format
 (one N-Quads file; a directory of one JSON-LD file per credential) and reused by later runs
@@ -35,6 +35,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from mcgraph.ingest_writer import DEFAULT_BATCH_SIZE
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -240,7 +242,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "mcgraph-bench")
     parser.add_argument("--contexts", type=Path, default=SHARED / "contexts")
-    parser.add_argument("--batch-size", type=int, default=200, help="as `mcgraph load` (default)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"documents per batch, as `mcgraph load --batch-size` (default {DEFAULT_BATCH_SIZE})",
+    )
     parser.add_argument("--kinds", default=",".join(KINDS), help="runs to make (raw,nquads,jsonld)")
     parser.add_argument("--profile", action="store_true", help="also profile one Service.load")
     args = parser.parse_args()

@@ -82,6 +82,7 @@ def build(
             buffer.clear()
     if buffer:
         service.repository.public.bulk_add("".join(buffer).encode())
+    service.repository.public.optimize()  # as `mcgraph serve` does on start
     return service, samples
 
 

@@ -1,13 +1,28 @@
 """Benchmark: the named queries over HTTP, mcgraph's /sparql against `oxigraph serve` loaded
 with the same data and queried the same way, in the same run.
 
-    python bench/sparql_service.py [--count 100000] [--requests 200] [--concurrency 4] [--work DIR]
+    python bench/sparql_service.py [--count 100000] [--rounds 3] [--requests 2000] [--budget 10]
+                                   [--concurrency 4] [--queries a,b] [--work DIR] [--from-store DIR]
 
-Both servers bind to loopback only. mcgraph answers through its query workers (a killable
-process per query slot, over a checkpoint of the store); `oxigraph serve` answers in-process.
-Printed per query: throughput (requests/s) and p50/p99 latency for each server, and mcgraph's
-ratios. Targets: >= 70 % of oxigraph's throughput, p50 <= 1.5x its p50. Medians and ratios only:
-the machine is shared and noisy.
+The data: ``mcgraph generate`` (seed 1, N-Quads) loaded by ``mcgraph load --source generated``
+(validated, as ``mcgraph serve --demo`` stores it; or ``--from-store``, a copy of such a store),
+then ``mcgraph export`` of that store loaded by ``oxigraph load``: the same quads, the same named
+graphs. Both are kept in ``--work`` for later runs.
+
+Both servers bind to loopback, with their defaults: mcgraph (``mcgraph serve``) answers through
+its query workers (killable processes over a checkpoint of the store); ``oxigraph
+serve-read-only --union-default-graph`` answers in-process. Each query is POSTed as
+``application/sparql-query`` with ``Accept: application/sparql-results+json``, the same text to
+both (a required parameter is bound by a trailing VALUES clause; queries with required
+parameters the bench does not bind are listed and skipped).
+
+Per query, ``--rounds`` rounds; in each, a burst at each server in turn (order alternating):
+``--requests`` requests, ``--concurrency`` at a time, stopping early after ``--budget`` seconds
+(at least 2 x concurrency requests). Printed per server: requests/s (median of the rounds),
+p50/p99 latency (over all rounds), server CPU ms per request (the server's processes, workers
+included: less disturbed by other jobs than wall time); then mcgraph's throughput ratio (the
+median of the per-round ratios, each against the burst just before or after it) and p50 ratio.
+Targets (medians over the queries): >= 70 % of oxigraph's throughput, p50 <= 1.5x its p50.
 """
 
 from __future__ import annotations
@@ -15,6 +30,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
+import itertools
 import os
 import shutil
 import socket
@@ -22,17 +38,23 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from mcgraph.queries import named_queries
 
-#: parameters of the named queries, bound the same way for both servers: a trailing VALUES
-#: clause (oxigraph serve has no parameter binding over HTTP)
+#: required parameters bound the same way for both servers: a trailing VALUES clause
+#: (oxigraph serve has no parameter binding over HTTP)
 BOUND = {"credentials-at-eqf-level": "VALUES ?level { <http://data.europa.eu/snb/eqf/6> }"}
+HEADERS = {
+    "Accept": "application/sparql-results+json",
+    "Content-Type": "application/sparql-query",
+}
 
 
 def free_port() -> int:
@@ -41,7 +63,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 300) -> None:
+def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 600) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -56,13 +78,15 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 300) -
 
 
 @contextlib.contextmanager
-def server(command: list[str], url: str, env: dict[str, str] | None = None) -> Iterator[str]:
+def server(
+    command: list[str], url: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         wait_for(url, process)
-        yield url
+        yield process
     finally:
         process.terminate()
         try:
@@ -71,42 +95,155 @@ def server(command: list[str], url: str, env: dict[str, str] | None = None) -> I
             process.kill()
 
 
-def query_texts() -> dict[str, str]:
-    """The user-facing named queries (not the API's internal api-* ones)."""
-    texts = {}
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its descendants (from /proc)."""
+    total, todo, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def query_texts(only: set[str] | None = None) -> tuple[dict[str, str], list[str]]:
+    """The user-facing named queries (not the API's internal api-* ones), and those skipped."""
+    texts, skipped = {}, []
     for name, query in named_queries().items():
-        if name.startswith("api-"):
+        if name.startswith("api-") or (only is not None and name not in only):
+            continue
+        unbound = [p.name for p in query.parameters if p.required and name not in BOUND]
+        if unbound:
+            skipped.append(f"{name} (needs {', '.join(unbound)})")
             continue
         texts[name] = query.text + ("\n" + BOUND[name] if name in BOUND else "")
-    return texts
+    return texts, skipped
 
 
-def hammer(url: str, text: str, requests: int, concurrency: int) -> tuple[float, float, float]:
-    """(requests/s, p50 s, p99 s) for ``requests`` POSTs of one query, ``concurrency`` at a time."""
-    latencies: list[float] = []
-    headers = {
-        "Accept": "application/sparql-results+json",
-        "Content-Type": "application/sparql-query",
-    }
-    with httpx.Client(timeout=120) as client:
-        client.post(url, content=text.encode(), headers=headers).raise_for_status()
+@dataclass
+class Side:
+    """One server's measurements for one query."""
 
-        def one(_: int) -> float:
-            start = time.perf_counter()
-            response = client.post(url, content=text.encode(), headers=headers)
-            response.raise_for_status()
-            return time.perf_counter() - start
+    name: str
+    url: str
+    pid: int
+    rates: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # seconds per request, per round
+    errors: int = 0
 
-        start = time.perf_counter()
+    def warm_up(self, client: httpx.Client, text: str, concurrency: int) -> None:
         with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
-            latencies = list(pool.map(one, range(requests)))
+            for _ in range(2):
+                list(
+                    pool.map(
+                        lambda _: client.post(self.url, content=text.encode(), headers=HEADERS),
+                        range(concurrency),
+                    )
+                )
+
+    def burst(self, client: httpx.Client, text: str, args: argparse.Namespace) -> float:
+        """One round: requests until ``--requests`` or ``--budget``; returns requests/s."""
+        start, lock, issued = time.perf_counter(), threading.Lock(), itertools.count()
+        minimum = 2 * args.concurrency
+
+        def worker() -> list[float]:
+            mine = []
+            while True:
+                with lock:
+                    index = next(issued)
+                late = time.perf_counter() - start > args.budget and index >= minimum
+                if index >= args.requests or late:
+                    return mine
+                began = time.perf_counter()
+                response = client.post(self.url, content=text.encode(), headers=HEADERS)
+                if response.status_code != 200:
+                    self.errors += 1
+                mine.append(time.perf_counter() - began)
+
+        cpu_before = cpu_seconds(self.pid)
+        with concurrent.futures.ThreadPoolExecutor(args.concurrency) as pool:
+            done = [f.result() for f in [pool.submit(worker) for _ in range(args.concurrency)]]
         elapsed = time.perf_counter() - start
-    latencies.sort()
-    return (
-        requests / elapsed,
-        statistics.median(latencies),
-        latencies[int(len(latencies) * 0.99) - 1],
-    )
+        latencies = [x for part in done for x in part]
+        self.latencies += latencies
+        self.cpu.append((cpu_seconds(self.pid) - cpu_before) / len(latencies))
+        self.rates.append(len(latencies) / elapsed)
+        return self.rates[-1]
+
+    def p(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def build(args: argparse.Namespace, work: Path) -> tuple[Path, Path]:
+    """The two stores for ``--count`` credentials (made once, kept in ``work``)."""
+    ours, theirs, data = work / "mcgraph-store", work / "oxigraph-store", work / "generated"
+    python = sys.executable
+    if (work / "ready").exists():
+        return ours, theirs
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    cli = [python, "-m", "mcgraph.cli"]
+    steps: list[tuple[str, list[str]]] = []
+    if args.from_store:
+        steps.append(("copy store", [*cli, "--store", str(args.from_store), "backup", str(ours)]))
+    else:
+        steps += [
+            (
+                "generate",
+                [
+                    *cli,
+                    "generate",
+                    "--count",
+                    str(args.count),
+                    "--seed",
+                    "1",
+                    "--format",
+                    "nquads",
+                    "--out",
+                    str(data),
+                ],
+            ),
+            (
+                "mcgraph load",
+                [
+                    *cli,
+                    "--store",
+                    str(ours),
+                    "load",
+                    "--quiet",
+                    "--source",
+                    "generated",
+                    "--batch-size",
+                    "2000",
+                    str(data),
+                ],
+            ),
+        ]
+    steps += [
+        ("export", [*cli, "--store", str(ours), "export", "--out", str(work / "export.nq")]),
+        (
+            "oxigraph load",
+            [oxigraph_cli(), "load", "--location", str(theirs), "--file", str(work / "export.nq")],
+        ),
+    ]
+    for label, command in steps:
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print(f"  {label}: {time.perf_counter() - start:.0f} s", flush=True)
+    shutil.rmtree(data, ignore_errors=True)
+    (work / "export.nq").unlink()
+    (work / "ready").touch()
+    return ours, theirs
+
+
+def oxigraph_cli() -> str:
+    return shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
 
 
 def main() -> None:
@@ -114,99 +251,84 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--count", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=2000, help="per burst, at most")
+    parser.add_argument("--budget", type=float, default=10.0, help="seconds per burst, about")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--queries", help="comma-separated query names (default: all)")
+    parser.add_argument(
+        "--from-store",
+        type=Path,
+        metavar="DIR",
+        help="copy this mcgraph store (mcgraph backup) instead of generating and loading, e.g. "
+        "the test suite's big graph (MCGRAPH_TEST_BIG_GRAPH/store): it must hold --count "
+        "credentials generated with seed 1",
+    )
     parser.add_argument(
         "--work", type=Path, default=Path(tempfile.gettempdir()) / "mcgraph-bench-sparql"
     )
     args = parser.parse_args()
     work = args.work / str(args.count)
-    ours, theirs, data = work / "mcgraph-store", work / "oxigraph-store", work / "generated"
-    python = sys.executable
-    if not (ours / "public").is_dir():
-        shutil.rmtree(work, ignore_errors=True)
-        subprocess.run(
-            [
-                python,
-                "-m",
-                "mcgraph.cli",
-                "generate",
-                "--count",
-                str(args.count),
-                "--seed",
-                "1",
-                "--format",
-                "nquads",
-                "--out",
-                str(data),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        subprocess.run(
-            [python, "-m", "mcgraph.cli", "--store", str(ours), "load", "--quiet", str(data)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        export = work / "export.nq"
-        subprocess.run(
-            [python, "-m", "mcgraph.cli", "--store", str(ours), "export", "--out", str(export)],
-            check=True,
-        )
-        oxigraph = shutil.which("oxigraph") or str(Path(python).with_name("oxigraph"))
-        subprocess.run(
-            [oxigraph, "load", "--location", str(theirs), "--file", str(export)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        shutil.rmtree(data, ignore_errors=True)
-    oxigraph = shutil.which("oxigraph") or str(Path(python).with_name("oxigraph"))
+    print(f"{args.count} credentials in {work}", flush=True)
+    ours, theirs = build(args, work)
+    texts, skipped = query_texts(set(args.queries.split(",")) if args.queries else None)
     port_ours, port_theirs = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MCGRAPH_")}
-    texts = query_texts()
+    oxigraph = [oxigraph_cli(), "serve-read-only", "--location", str(theirs)]
+    oxigraph += ["--bind", f"127.0.0.1:{port_theirs}", "--union-default-graph"]
+    mcgraph = [sys.executable, "-m", "mcgraph.cli", "--store", str(ours), "serve"]
+    mcgraph += ["--port", str(port_ours)]
     print(
-        f"{args.count} credentials; {args.requests} requests per query, "
-        f"{args.concurrency} at a time"
+        f"{args.rounds} rounds per query, each <= {args.requests} requests or ~{args.budget:g} s "
+        f"per server, {args.concurrency} at a time; skipped: {', '.join(skipped) or 'none'}"
     )
     print(
-        f"{'query':<28}{'oxigraph req/s':>15}{'p50 ms':>9}{'p99 ms':>9}"
-        f"{'mcgraph req/s':>15}{'p50 ms':>9}{'p99 ms':>9}{'thr ratio':>10}{'p50 ratio':>10}"
+        f"{'query':<26}{'oxigraph':>10}{'p50':>8}{'p99':>8}{'cpu':>7}"
+        f"{'mcgraph':>10}{'p50':>8}{'p99':>8}{'cpu':>7}{'thr':>7}{'p50':>7}{'n':>5}"
     )
-    ratios = []
+    print(
+        f"{'':<26}{'req/s':>10}{'ms':>8}{'ms':>8}{'ms':>7}{'req/s':>10}{'ms':>8}{'ms':>8}{'ms':>7}"
+    )
+    results = []
+    url_theirs = f"http://127.0.0.1:{port_theirs}/query"
+    url_ours = f"http://127.0.0.1:{port_ours}/sparql"
     with (
-        server(
-            [
-                oxigraph,
-                "serve-read-only",
-                "--location",
-                str(theirs),
-                "--bind",
-                f"127.0.0.1:{port_theirs}",
-                "--union-default-graph",
-            ],
-            f"http://127.0.0.1:{port_theirs}/query",
-        ) as theirs_url,
-        server(
-            [python, "-m", "mcgraph.cli", "--store", str(ours), "serve", "--port", str(port_ours)],
-            f"http://127.0.0.1:{port_ours}/sparql",
-            env,
-        ) as ours_url,
+        server(oxigraph, url_theirs) as theirs_process,
+        server(mcgraph, url_ours, env) as ours_process,
+        httpx.Client(timeout=600, limits=httpx.Limits(max_connections=16)) as client,
     ):
         for name, text in texts.items():
-            t_rate, t_p50, t_p99 = hammer(theirs_url, text, args.requests, args.concurrency)
-            o_rate, o_p50, o_p99 = hammer(ours_url, text, args.requests, args.concurrency)
-            ratios.append((o_rate / t_rate, o_p50 / t_p50))
-            print(
-                f"{name:<28}{t_rate:>15.1f}{t_p50 * 1000:>9.1f}{t_p99 * 1000:>9.1f}"
-                f"{o_rate:>15.1f}{o_p50 * 1000:>9.1f}{o_p99 * 1000:>9.1f}"
-                f"{o_rate / t_rate:>9.0%}{o_p50 / t_p50:>9.2f}x"
+            sides = (
+                Side("oxigraph", url_theirs, theirs_process.pid),
+                Side("mcgraph", url_ours, ours_process.pid),
             )
-    throughput = statistics.median(r for r, _ in ratios)
-    latency = statistics.median(p for _, p in ratios)
+            for side in sides:  # warm up: caches, every worker, every connection
+                side.warm_up(client, text, args.concurrency)
+            paired = []
+            for round_ in range(args.rounds):
+                order = sides if round_ % 2 == 0 else sides[::-1]
+                rates = {side.name: side.burst(client, text, args) for side in order}
+                paired.append(rates["mcgraph"] / rates["oxigraph"])
+            t, o = sides
+            throughput, latency = statistics.median(paired), o.p(0.5) / t.p(0.5)
+            results.append((throughput, latency))
+            errors = f"  errors: oxigraph {t.errors}, mcgraph {o.errors}"
+            print(
+                f"{name:<26}"
+                + "".join(
+                    f"{statistics.median(s.rates):>10.1f}{s.p(0.5) * 1e3:>8.1f}"
+                    f"{s.p(0.99) * 1e3:>8.1f}{statistics.median(s.cpu) * 1e3:>7.1f}"
+                    for s in sides
+                )
+                + f"{throughput:>7.0%}{latency:>6.2f}x{len(o.latencies):>5}"
+                + (errors if t.errors or o.errors else ""),
+                flush=True,
+            )
+    throughput = statistics.median(r for r, _ in results)
+    latency = statistics.median(p for _, p in results)
     print(
-        f"median over queries: throughput {throughput:.0%} of oxigraph (target >= 70 %), "
-        f"p50 {latency:.2f}x (target <= 1.5x)"
+        f"median over {len(results)} queries: throughput {throughput:.0%} of oxigraph "
+        f"(target >= 70 %), p50 {latency:.2f}x (target <= 1.5x)"
     )
 
 

@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SAMPLES = SHARED / "elm" / "samples"
 DATA = Path(__file__).resolve().parent / "data"
+pytest_plugins = ["big_graph"]  # the 100k demo graph fixture, built once per session
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -16,7 +16,13 @@ from mcgraph import frameworks, levels, queries, stacking
 from mcgraph.contexts import ContextResolver
 from mcgraph.documents import RdfDocument
 from mcgraph.errors import DocumentError, NotFoundError, UsageError
-from mcgraph.ingest import Ingestor, IngestSummary, delete_documents, recover_incomplete
+from mcgraph.ingest import (
+    DEFAULT_BATCH_SIZE,
+    Ingestor,
+    IngestSummary,
+    delete_documents,
+    recover_incomplete,
+)
 from mcgraph.level_checks import LevelChecks
 from mcgraph.loaders.sources import read_inputs
 from mcgraph.repository import Repository, open_repository
@@ -60,7 +66,7 @@ class Service:
         source: str = "local",
         allow_invalid: bool = False,
         profile: str = "auto",
-        batch_size: int = 200,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         on_progress: Callable[[int], None] | None = None,
     ) -> IngestSummary:
         """Validate and store every document under ``paths``."""
@@ -84,7 +90,7 @@ class Service:
         source: str = "local",
         allow_invalid: bool = False,
         profile: str = "auto",
-        batch_size: int = 200,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         on_progress: Callable[[int], None] | None = None,
     ) -> IngestSummary:
         """Validate and store documents already read (the CLI's files, the API's uploads)."""

@@ -118,10 +118,12 @@ def create_app(settings: Settings, *, context: ServiceContext | None = None) -> 
 
 
 def build_context(settings: Settings) -> ServiceContext:
-    """Open the store for writing and start the query workers over its checkpoints."""
+    """Open the store for writing, compact it (a no-op unless it changed since), and start
+    the query workers over its checkpoints."""
     service = Service(settings)
     if service.repository.path is None:
         raise ConfigurationError("the HTTP service needs an on-disk store")
+    service.repository.public.optimize()
     executor = QueryExecutor(
         service.repository.public,
         service.repository.path / "checkpoints",

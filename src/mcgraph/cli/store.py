@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from mcgraph.errors import UsageError
+from mcgraph.ingest_writer import DEFAULT_BATCH_SIZE
 from mcgraph.settings import Settings
 from mcgraph.store import RDF_FORMATS, RESULT_FORMATS
 
@@ -27,7 +28,12 @@ def add_parsers(verbs: _VERBS[argparse.ArgumentParser]) -> None:
         help="store documents with violations too, marked so",
     )
     load.add_argument("--profile", choices=("issued", "specification", "auto"), default="auto")
-    load.add_argument("--batch-size", type=int, default=200, help="documents per atomic commit")
+    load.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"documents per atomic commit (default {DEFAULT_BATCH_SIZE})",
+    )
     load.add_argument(
         "--report",
         type=Path,

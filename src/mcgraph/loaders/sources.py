@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -93,40 +95,32 @@ def _mapped(document: RdfDocument) -> RdfDocument:
 
 def _read_graphs(path: Path, settings: Settings) -> Iterator[RdfDocument | DocumentError]:
     """One document per named graph, streamed (a file's graphs are expected to be contiguous;
-    a graph that reappears later is read as a further version of that document)."""
+    a graph that reappears later is read as a further version of that document).
+
+    Each quad is touched once in Python (its graph, to group by): pyoxigraph builds a new
+    object on every access to a term. Literal lengths are checked on the document's
+    serialisation, which is needed for its checksum anyway and is never shorter than a
+    literal; quad by quad only when it is long enough to hold one over the limit."""
     fmt = ox.RdfFormat.N_QUADS if path.suffix.lower() == ".nq" else ox.RdfFormat.TRIG
     name = "nquads" if fmt == ox.RdfFormat.N_QUADS else "trig"
-    current: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None
-    quads: list[ox.Quad] = []
-
-    def document() -> RdfDocument:
-        graph = current.value if isinstance(current, ox.NamedNode) else "default"
-        unique = tuple(dict.fromkeys(quads))
-        checksum = hashlib.sha256(to_nquads(unique, "urn:mcgraph:checksum")).hexdigest()
-        return RdfDocument(f"{path}#graph={graph}", name, unique, checksum, False)
-
+    limit = settings.max_literal_chars
     try:
-        for quad in ox.parse(path=str(path), format=fmt):
-            if quad.graph_name != current and quads:
-                yield document()
-                quads = []
-            current = quad.graph_name
-            if (
-                isinstance(quad.object, ox.Literal)
-                and len(quad.object.value) > settings.max_literal_chars
-            ):
-                raise DocumentError(
-                    str(path), f"a literal of {len(quad.object.value)} characters is over the limit"
-                )
-            quads.append(quad)
+        graphs = groupby(ox.parse(path=str(path), format=fmt), key=attrgetter("graph_name"))
+        for graph, group in graphs:
+            unique = tuple(dict.fromkeys(group))
+            data = to_nquads(unique, "urn:mcgraph:checksum")
+            if len(data) > limit:
+                for quad in unique:
+                    if isinstance(quad.object, ox.Literal) and len(quad.object.value) > limit:
+                        size = len(quad.object.value)
+                        yield DocumentError(
+                            str(path), f"a literal of {size} characters is over the limit"
+                        )
+                        return
+            label = graph.value if isinstance(graph, ox.NamedNode) else "default"
+            checksum = hashlib.sha256(data).hexdigest()
+            yield RdfDocument(f"{path}#graph={label}", name, unique, checksum, False)
     except SyntaxError as error:
         yield DocumentError(str(path), f"malformed {name}: {error}")
-        return
     except (OSError, MemoryError) as error:
         yield DocumentError(str(path), f"cannot read the file: {error}")
-        return
-    except DocumentError as error:
-        yield error
-        return
-    if quads:
-        yield document()

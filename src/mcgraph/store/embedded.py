@@ -16,7 +16,6 @@ original lexical form on the way out (exports and CONSTRUCT results).
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +43,9 @@ RESULT_FORMATS = {
 }
 _DURATION = XSD + "duration"
 LEXICAL_DURATION = MCG + "lexicalDuration"
-_DURATION_LITERAL = re.compile(rb'"([^"\\]*)"\^\^<' + re.escape(_DURATION.encode()) + rb">")
+#: How a duration literal ends in N-Triples/N-Quads, and how a protected one ends instead.
+_DURATION_END = b'"^^<' + _DURATION.encode() + b">"
+_LEXICAL_END = b'"^^<' + LEXICAL_DURATION.encode() + b">"
 
 
 class StoreError(McgraphError):
@@ -119,16 +120,22 @@ def _is_canonical_duration(lexical: bytes) -> bool:
 
 
 def protect_durations(ntriples: bytes) -> bytes:
-    """Re-type non-canonical xsd:duration literals so Oxigraph keeps their lexical form."""
-    if _DURATION.encode() not in ntriples:
+    """Re-type non-canonical xsd:duration literals so Oxigraph keeps their lexical form.
+
+    Split at each ``"^^<xsd:duration>`` ending: the lexical form is what follows the last
+    quote before it (with no backslash in it, else it is no plain duration and stays as is).
+    No regular expression scans the whole text: this runs on every batch that is written."""
+    if _DURATION_END not in ntriples:
         return ntriples
-
-    def replace(match: re.Match[bytes]) -> bytes:
-        if _is_canonical_duration(match.group(1)):
-            return match.group(0)
-        return b'"' + match.group(1) + b'"^^<' + LEXICAL_DURATION.encode() + b">"
-
-    return _DURATION_LITERAL.sub(replace, ntriples)
+    pieces = ntriples.split(_DURATION_END)
+    out: list[bytes] = []
+    for piece in pieces[:-1]:
+        _, quote, lexical = piece.rpartition(b'"')
+        protect = quote and b"\\" not in lexical and not _is_canonical_duration(lexical)
+        out.append(piece)
+        out.append(_LEXICAL_END if protect else _DURATION_END)
+    out.append(pieces[-1])
+    return b"".join(out)
 
 
 def restore_durations(data: bytes) -> bytes:
@@ -254,15 +261,22 @@ class EmbeddedStore:
         except (SyntaxError, MemoryError) as error:
             raise StoreError(f"cannot load the data: {error}") from None
 
-    def bulk_add(self, nquads: bytes) -> None:
-        """Add N-Quads fast, without a transaction, then flush them to disk. Callers make this
-        safe: ingestion writes a document's metadata record only after this returns, and
-        drops graphs that have no record when it next opens the store."""
+    def bulk_add(
+        self, nquads: bytes, *, durations_protected: bool = False, lenient: bool = False
+    ) -> None:
+        """Add N-Quads fast, without a transaction. Callers make this safe: ingestion writes a
+        document's metadata record only after this returns (the data is then in the store,
+        in files RocksDB has ingested, whatever happens to the process), and drops graphs that
+        have no record when it next opens the store.
+
+        ``durations_protected``: :func:`protect_durations` already ran on the data (spares a
+        copy of it). ``lenient``: the data is pyoxigraph's own serialisation of terms it has
+        parsed, so IRIs and language tags are not checked again."""
+        data = nquads if durations_protected else protect_durations(nquads)
         try:
-            self._store.bulk_load(protect_durations(nquads), format=ox.RdfFormat.N_QUADS)
+            self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=lenient)
         except (SyntaxError, MemoryError) as error:
             raise StoreError(f"cannot load the data: {error}") from None
-        self._store.flush()
 
     def bulk_load(self, path: Path, *, rdf_format: str) -> None:
         """Raw, non-transactional loading of a file (the baseline of the benchmarks)."""
@@ -273,6 +287,14 @@ class EmbeddedStore:
 
     def has_graph(self, graph: str) -> bool:
         return bool(self._store.contains_named_graph(ox.NamedNode(graph)))
+
+    def values(self, subject: str, predicate: str, *, graph: str) -> list[str]:
+        """The objects of ``subject predicate ?o`` in ``graph``, as text (IRIs and literal
+        values): an index lookup, for callers that ask it once per document."""
+        found = self._store.quads_for_pattern(
+            ox.NamedNode(subject), ox.NamedNode(predicate), None, ox.NamedNode(graph)
+        )
+        return [str(_text(quad.object)) for quad in found]
 
     def quads(self, graph: str | None = None) -> Iterator[str]:
         """Every quad as an N-Quads line (for comparing stores in tests and tools)."""
@@ -296,6 +318,15 @@ class EmbeddedStore:
 
     def flush(self) -> None:
         self._store.flush()
+
+    def optimize(self) -> None:
+        """Compact the store (RocksDB full compaction): after loads in many batches, scans read
+        fewer files (queries ~20 % faster) and garbage goes (100k: 3.7 → 2.6 GB). Quick when
+        nothing changed since the last time."""
+        try:
+            self._store.optimize()
+        except OSError as error:
+            raise StoreError(f"compacting the store failed: {error}") from None
 
     def close(self) -> None:
         """Release the store (the directory lock); the object is unusable afterwards."""
