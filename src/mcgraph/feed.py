@@ -5,8 +5,11 @@ replaced documents answer from their records (``prov:generatedAtTime``), but a d
 document's record is gone with it, so each deletion leaves a tombstone in the metadata graph::
 
     <{graph}#tombstone> a mcg:Tombstone ; mcg:deletedGraph <{graph}> ;
-        dc:source <{base}source/{name}> ; foaf:primaryTopic <{topic}> ;
-        prov:invalidatedAtTime "{now}"^^xsd:dateTime .
+        mcg:deletedFrom <{source}> ; mcg:deletedTopic <{topic}> ;
+        prov:invalidatedAtTime "..."^^xsd:dateTime .
+
+(Not dc:source / foaf:primaryTopic: queries that find a source's documents by those would then
+find its tombstones too.)
 
 ``tombstone_update`` must run in the same update as the deletion and before the record is
 forgotten (it reads the record's source and topic): ``delete_documents`` puts it first.
@@ -32,8 +35,8 @@ def tombstone_update(metadata_graph: str, graphs: Iterable[str], now: str | None
         ops += [
             f"DELETE WHERE {{ GRAPH <{meta}> {{ {tomb} ?p ?o }} }}",
             f"INSERT {{ GRAPH <{meta}> {{ {tomb} <{RDF}type> <{MCG}Tombstone> ; "
-            f"<{MCG}deletedGraph> <{graph}> ; <{DC}source> ?source ; "
-            f"<{FOAF}primaryTopic> ?topic ; "
+            f"<{MCG}deletedGraph> <{graph}> ; <{MCG}deletedFrom> ?source ; "
+            f"<{MCG}deletedTopic> ?topic ; "
             f'<{PROV}invalidatedAtTime> "{when}"^^<{XSD}dateTime> }} }} '
             f"WHERE {{ GRAPH <{meta}> {{ <{graph}> <{DC}source> ?source "
             f"OPTIONAL {{ <{graph}> <{FOAF}primaryTopic> ?topic }} }} }}",

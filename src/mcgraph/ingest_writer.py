@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from mcgraph.feed import tombstone_update
 from mcgraph.repository import Repository
 from mcgraph.vocab import DC, DCAT, FOAF, MCG, PROV, RDF, XSD
 
@@ -239,15 +240,19 @@ def recover_incomplete(repository: Repository) -> int:
 
 
 def delete_documents(repository: Repository, graphs: Iterable[str]) -> int:
-    """Remove documents (their graph, personal data and metadata) in one atomic update."""
-    ops: list[str] = []
+    """Remove documents (their graph, personal data and metadata) in one atomic update that
+    also leaves a tombstone per document for the change feed (written first: it reads the
+    record that the update then removes)."""
     meta = repository.metadata_graph
+    doomed = list(graphs)
+    ops: list[str] = [tombstone_update(meta, doomed)] if doomed else []
     count = 0
-    for graph in graphs:
+    for graph in doomed:
         count += 1
         ops += [f"DROP SILENT GRAPH <{graph}>", *forget_record(meta, graph)]
     if repository.protected is not None and count:
-        repository.protected.update(" ;\n".join(op for op in ops if op.startswith("DROP")))
+        drops = [f"DROP SILENT GRAPH <{graph}>" for graph in doomed]
+        repository.protected.update(" ;\n".join(drops))
     if ops:
         repository.public.update(" ;\n".join(ops))
     return count
