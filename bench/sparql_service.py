@@ -4,21 +4,20 @@ with the same data and queried the same way, in the same run.
     python bench/sparql_service.py [--count 100000] [--rounds 3] [--requests 2000] [--budget 10]
                                    [--concurrency 4] [--queries a,b] [--work DIR] [--from-store DIR]
 
-The data: ``mcgraph generate`` (seed 1, N-Quads) loaded by ``mcgraph load --source generated``
-(validated, as ``mcgraph serve --demo`` stores it; or ``--from-store``, a copy of such a store),
-then ``mcgraph export`` of that store loaded by ``oxigraph load``: the same quads, the same named
-graphs. Both are kept in ``--work`` for later runs.
+The data (``bench/sparql_data.py``): the generated credentials as ``mcgraph load`` stores them,
+the shipped frameworks and one level decision; oxigraph's store is ``mcgraph export`` of it
+(``oxigraph load``, then ``oxigraph optimize``, as ``mcgraph serve`` compacts its store on
+start). Both are kept in ``--work`` for later runs.
 
-Both servers bind to loopback, with their defaults: mcgraph (``mcgraph serve``) answers through
-its query workers (killable processes over a checkpoint of the store); ``oxigraph
-serve-read-only --union-default-graph`` answers in-process. Each query is POSTed as
-``application/sparql-query`` with ``Accept: application/sparql-results+json``, the same text to
-both (a required parameter is bound by a trailing VALUES clause; queries with required
-parameters the bench does not bind are listed and skipped).
+Both servers bind to loopback, with their defaults, except that mcgraph's time and row limits
+(30 s, 100 000 rows), which oxigraph serve does not have, are lifted so that both give every
+query the same whole answer. Each query is POSTed as ``application/sparql-query`` with
+``Accept: application/sparql-results+json``, the same text to both, its required parameters
+substituted with values found in the data; the two answers are compared before measuring.
 
 Per query, ``--rounds`` rounds; in each, a burst at each server in turn (order alternating):
 ``--requests`` requests, ``--concurrency`` at a time, stopping early after ``--budget`` seconds
-(at least 2 x concurrency requests). Printed per server: requests/s (median of the rounds),
+(at least --concurrency requests). Printed per server: requests/s (median of the rounds),
 p50/p99 latency (over all rounds), server CPU ms per request (the server's processes, workers
 included: less disturbed by other jobs than wall time); then mcgraph's throughput ratio (the
 median of the per-round ratios, each against the burst just before or after it) and p50 ratio.
@@ -30,9 +29,11 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
+import hashlib
 import itertools
+import json
 import os
-import shutil
+import re
 import socket
 import statistics
 import subprocess
@@ -47,10 +48,15 @@ from pathlib import Path
 import httpx
 
 from mcgraph.queries import named_queries
+from sparql_data import bound_text, build, oxigraph_cli
 
-#: required parameters bound the same way for both servers: a trailing VALUES clause
-#: (oxigraph serve has no parameter binding over HTTP)
-BOUND = {"credentials-at-eqf-level": "VALUES ?level { <http://data.europa.eu/snb/eqf/6> }"}
+#: queries that transfer a whole data set rather than answer a question: run only when named
+#: in --queries (their answers are not held in memory per request by a harvester either)
+BULK = {
+    "feed-source-quads": "a source's every quad, 13 M rows and ~3 GB of JSON per answer at "
+    "100 000: a bulk export, run it with --queries feed-source-quads",
+}
+XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration"
 HEADERS = {
     "Accept": "application/sparql-results+json",
     "Content-Type": "application/sparql-query",
@@ -110,18 +116,51 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def query_texts(only: set[str] | None = None) -> tuple[dict[str, str], list[str]]:
-    """The user-facing named queries (not the API's internal api-* ones), and those skipped."""
+def query_texts(
+    values: dict[str, str], only: set[str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """The user-facing named queries (not the API's internal api-* ones) with their required
+    parameters bound, and those skipped (a parameter with no value, or a bulk export)."""
     texts, skipped = {}, []
     for name, query in named_queries().items():
         if name.startswith("api-") or (only is not None and name not in only):
             continue
-        unbound = [p.name for p in query.parameters if p.required and name not in BOUND]
-        if unbound:
-            skipped.append(f"{name} (needs {', '.join(unbound)})")
+        if name in BULK and (only is None or name not in only):
+            skipped.append(f"{name} ({BULK[name]})")
             continue
-        texts[name] = query.text + ("\n" + BOUND[name] if name in BOUND else "")
+        text = bound_text(query, values)
+        if text is None:
+            skipped.append(name)
+        else:
+            texts[name] = text
     return texts, skipped
+
+
+_DURATION = re.compile(
+    r"(-?)P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?"
+)
+
+
+def _comparable(row: object) -> object:
+    """A result row as both servers must give it: blank node labels blanked (each server labels
+    them its own way) and xsd:duration values as (months, seconds) — oxigraph stores a duration
+    as its value (PT174H comes back P7DT6H), mcgraph keeps the lexical form it was given."""
+    if not isinstance(row, dict):
+        return row
+    out = {}
+    for key, term in row.items():
+        if isinstance(term, dict) and term.get("type") == "bnode":
+            term = {"type": "bnode"}
+        elif isinstance(term, dict) and term.get("datatype") == XSD_DURATION:
+            match = _DURATION.fullmatch(term["value"])
+            if match:
+                sign, y, mo, d, h, mi, sec = match.groups()
+                months = int(y or 0) * 12 + int(mo or 0)
+                seconds = int(d or 0) * 86400 + int(h or 0) * 3600 + int(mi or 0) * 60
+                value = (months, seconds + float(sec or 0))
+                term = {**term, "value": str(value if not sign else (-value[0], -value[1]))}
+        out[key] = term
+    return out
 
 
 @dataclass
@@ -136,23 +175,31 @@ class Side:
     cpu: list[float] = field(default_factory=list)  # seconds per request, per round
     errors: int = 0
 
-    def warm_up(self, client: httpx.Client, text: str, concurrency: int) -> None:
+    def warm_up(self, client: httpx.Client, text: str, concurrency: int) -> tuple[int, str]:
+        """Fill caches, start every worker and connection; the answer's rows and fingerprint
+        (the hash of its sorted rows, blank node labels aside: both servers must give the same
+        answer)."""
         with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
-            for _ in range(2):
-                list(
-                    pool.map(
-                        lambda _: client.post(self.url, content=text.encode(), headers=HEADERS),
-                        range(concurrency),
-                    )
+            responses = list(
+                pool.map(
+                    lambda _: client.post(self.url, content=text.encode(), headers=HEADERS),
+                    range(concurrency),
                 )
+            )
+        if responses[0].status_code != 200:
+            raise SystemExit(f"{self.name}: {responses[0].status_code} {responses[0].text[:300]}")
+        answer = responses[0].json()
+        rows = answer["results"]["bindings"] if "results" in answer else [answer.get("boolean")]
+        canonical = sorted(json.dumps(_comparable(row), sort_keys=True) for row in rows)
+        return len(rows), hashlib.sha256("\n".join(canonical).encode()).hexdigest()
 
     def burst(self, client: httpx.Client, text: str, args: argparse.Namespace) -> float:
         """One round: requests until ``--requests`` or ``--budget``; returns requests/s."""
         start, lock, issued = time.perf_counter(), threading.Lock(), itertools.count()
-        minimum = 2 * args.concurrency
+        minimum = args.concurrency
 
         def worker() -> list[float]:
-            mine = []
+            mine: list[float] = []
             while True:
                 with lock:
                     index = next(issued)
@@ -180,72 +227,6 @@ class Side:
         return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-def build(args: argparse.Namespace, work: Path) -> tuple[Path, Path]:
-    """The two stores for ``--count`` credentials (made once, kept in ``work``)."""
-    ours, theirs, data = work / "mcgraph-store", work / "oxigraph-store", work / "generated"
-    python = sys.executable
-    if (work / "ready").exists():
-        return ours, theirs
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    cli = [python, "-m", "mcgraph.cli"]
-    steps: list[tuple[str, list[str]]] = []
-    if args.from_store:
-        steps.append(("copy store", [*cli, "--store", str(args.from_store), "backup", str(ours)]))
-    else:
-        steps += [
-            (
-                "generate",
-                [
-                    *cli,
-                    "generate",
-                    "--count",
-                    str(args.count),
-                    "--seed",
-                    "1",
-                    "--format",
-                    "nquads",
-                    "--out",
-                    str(data),
-                ],
-            ),
-            (
-                "mcgraph load",
-                [
-                    *cli,
-                    "--store",
-                    str(ours),
-                    "load",
-                    "--quiet",
-                    "--source",
-                    "generated",
-                    "--batch-size",
-                    "2000",
-                    str(data),
-                ],
-            ),
-        ]
-    steps += [
-        ("export", [*cli, "--store", str(ours), "export", "--out", str(work / "export.nq")]),
-        (
-            "oxigraph load",
-            [oxigraph_cli(), "load", "--location", str(theirs), "--file", str(work / "export.nq")],
-        ),
-    ]
-    for label, command in steps:
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        print(f"  {label}: {time.perf_counter() - start:.0f} s", flush=True)
-    shutil.rmtree(data, ignore_errors=True)
-    (work / "export.nq").unlink()
-    (work / "ready").touch()
-    return ours, theirs
-
-
-def oxigraph_cli() -> str:
-    return shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -270,21 +251,34 @@ def main() -> None:
     args = parser.parse_args()
     work = args.work / str(args.count)
     print(f"{args.count} credentials in {work}", flush=True)
-    ours, theirs = build(args, work)
-    texts, skipped = query_texts(set(args.queries.split(",")) if args.queries else None)
+    ours, theirs, values = build(args.count, work, args.from_store)
+    # mcgraph serve compacts its store on start; give oxigraph's the same (a no-op once done)
+    start = time.perf_counter()
+    subprocess.run(
+        [oxigraph_cli(), "optimize", "--location", str(theirs)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    print(f"  oxigraph optimize: {time.perf_counter() - start:.0f} s", flush=True)
+    texts, skipped = query_texts(values, set(args.queries.split(",")) if args.queries else None)
     port_ours, port_theirs = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MCGRAPH_")}
+    # oxigraph serve has no time or row limit: lift mcgraph's (30 s, 100 000 rows) out of the
+    # way, so that both give every query the same whole answer
+    env["MCGRAPH_MAX_RESULT_ROWS"] = str(10**8)
     oxigraph = [oxigraph_cli(), "serve-read-only", "--location", str(theirs)]
     oxigraph += ["--bind", f"127.0.0.1:{port_theirs}", "--union-default-graph"]
     mcgraph = [sys.executable, "-m", "mcgraph.cli", "--store", str(ours), "serve"]
-    mcgraph += ["--port", str(port_ours)]
+    mcgraph += ["--port", str(port_ours), "--query-timeout", "3600"]
+    print("  parameters: " + ", ".join(f"{k}={v}" for k, v in sorted(values.items())))
     print(
         f"{args.rounds} rounds per query, each <= {args.requests} requests or ~{args.budget:g} s "
         f"per server, {args.concurrency} at a time; skipped: {', '.join(skipped) or 'none'}"
     )
     print(
         f"{'query':<26}{'oxigraph':>10}{'p50':>8}{'p99':>8}{'cpu':>7}"
-        f"{'mcgraph':>10}{'p50':>8}{'p99':>8}{'cpu':>7}{'thr':>7}{'p50':>7}{'n':>5}"
+        f"{'mcgraph':>10}{'p50':>8}{'p99':>8}{'cpu':>7}{'thr':>7}{'p50':>7}{'n':>5}{'rows':>8}"
     )
     print(
         f"{'':<26}{'req/s':>10}{'ms':>8}{'ms':>8}{'ms':>7}{'req/s':>10}{'ms':>8}{'ms':>8}{'ms':>7}"
@@ -302,8 +296,9 @@ def main() -> None:
                 Side("oxigraph", url_theirs, theirs_process.pid),
                 Side("mcgraph", url_ours, ours_process.pid),
             )
-            for side in sides:  # warm up: caches, every worker, every connection
-                side.warm_up(client, text, args.concurrency)
+            answers = [side.warm_up(client, text, args.concurrency) for side in sides]
+            if answers[0] != answers[1]:
+                raise SystemExit(f"{name}: the answers differ (rows, hash): {answers}")
             paired = []
             for round_ in range(args.rounds):
                 order = sides if round_ % 2 == 0 else sides[::-1]
@@ -320,7 +315,7 @@ def main() -> None:
                     f"{s.p(0.99) * 1e3:>8.1f}{statistics.median(s.cpu) * 1e3:>7.1f}"
                     for s in sides
                 )
-                + f"{throughput:>7.0%}{latency:>6.2f}x{len(o.latencies):>5}"
+                + f"{throughput:>7.0%}{latency:>6.2f}x{len(o.latencies):>5}{answers[0][0]:>8}"
                 + (errors if t.errors or o.errors else ""),
                 flush=True,
             )

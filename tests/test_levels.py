@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -267,3 +268,34 @@ def test_crosswalk_from_an_eqf_level_lists_the_national_levels_referenced_to_it(
     frameworks = {row["framework"] for row in answer["comparable"]}
     assert "https://w3id.org/mcgraph/framework/qf-ehea" in frameworks  # the first cycle
     assert {c["credential"] for c in answer["credentials"]} >= {"urn:test:credential:scqf9"}
+
+
+def test_the_demo_store_answers_level_crosswalks(settings: Settings, tmp_path: Path) -> None:
+    """``serve --demo`` installs the shipped frameworks, so that a first look at the crosswalk
+    finds a generated credential from its national level, with the EQF level referenced."""
+    from mcgraph.cli.serve import demo_store
+    from mcgraph.frameworks import shipped_framework_files
+
+    demo = demo_store(settings.replace(store=tmp_path / "unused"), 40, None)
+    service = Service(demo)
+    try:
+        assert len(service.run_named("frameworks")) == len(shipped_framework_files())
+        stated = {}  # credential -> (its EQF level, the national level it states)
+        for eqf in range(1, 9):
+            for row in service.run_named("credentials-at-eqf-level", {"level": str(eqf)}):
+                for spec in service.run_named("specification-of", {"resource": row["credential"]}):
+                    for levels in service.run_named(
+                        "specification-levels", {"specification": spec["specification"]}
+                    ):
+                        nqf = levels.get("nqf")
+                        # the generator draws from every Europass NQF level; some are shipped
+                        if nqf and service.run_named("level-framework", {"level": nqf}):
+                            stated[row["credential"]] = (row["level"], nqf)
+        assert stated, "no generated credential states a level of a shipped framework"
+        credential, (eqf_level, nqf) = sorted(stated.items())[0]
+        answer = crosswalk(service.run_named, nqf)
+        assert credential in {c["credential"] for c in answer["credentials"]}
+        assert eqf_level in {row["comparable"] for row in answer["comparable"]}
+    finally:
+        service.close()
+        shutil.rmtree(demo.store.parent, ignore_errors=True)

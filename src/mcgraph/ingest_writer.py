@@ -112,11 +112,11 @@ class StoredChecksums:
         for staged in (self._preparing, self._writing):
             if graph in staged:
                 return staged[graph]
-        store, meta = self.repository.public, self.repository.metadata_graph
-        for node in store.values(graph, SPDX + "checksum", graph=meta):
-            for value in store.values(node, SPDX + "checksumValue", graph=meta):
-                return value
-        return None
+        # a record names its checksum node {graph}#checksum (Record.lines): one lookup
+        found = self.repository.public.values(
+            f"{graph}#checksum", SPDX + "checksumValue", graph=self.repository.metadata_graph
+        )
+        return found[0] if found else None
 
     def staged(self, graph: str, checksum: str) -> None:
         self._preparing[graph] = checksum

@@ -3,25 +3,26 @@ created in the lifespan (store, query workers) and closed on shutdown."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 
 from mcgraph.api import graph_store, problems, resolve, rest, sparql
 from mcgraph.api.context import ServiceContext
-from mcgraph.errors import ConfigurationError
+from mcgraph.errors import ConfigurationError, McgraphError
 from mcgraph.service import Service
 from mcgraph.settings import Settings, write_token
 from mcgraph.store.workers import QueryExecutor
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
-ASGIApp = Callable[
-    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
-]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class BodyLimit:
@@ -30,12 +31,7 @@ class BodyLimit:
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
 
-    async def __call__(
-        self,
-        scope: Scope,
-        receive: Callable[[], Awaitable[Message]],
-        send: Callable[[Message], Awaitable[None]],
-    ) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -63,7 +59,38 @@ class _BodyTooLargeError(Exception):
     pass
 
 
-async def _too_large(send: Callable[[Message], Awaitable[None]], limit: int) -> None:
+class SparqlFastPath:
+    """GET and POST ``/sparql`` straight to their handler, past FastAPI's routing, dependency
+    solving and response handling: those cost a small query as much as the rest of its
+    handling in this process (~0.08 of ~0.25 ms). It sits inside the body limit and CORS;
+    mcgraph's errors become the same responses through the app's own handlers, anything else
+    goes on up as it would from a route. (The routes stay, for the OpenAPI description.)"""
+
+    def __init__(
+        self, app: ASGIApp, handlers: Mapping[Any, Callable[..., Response | Awaitable[Response]]]
+    ) -> None:
+        self.app, self.handlers = app, handlers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "POST")
+            or path[len(root) :] != "/sparql"
+        ):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await sparql.answer(request)
+        except McgraphError as error:
+            handler = next(self.handlers[c] for c in type(error).__mro__ if c in self.handlers)
+            handled = handler(request, error)
+            response = await handled if inspect.isawaitable(handled) else handled
+        await response(scope, receive, send)
+
+
+async def _too_large(send: Send, limit: int) -> None:
     body = (
         b'{"type":"'
         + problems.PROBLEM_BASE.encode()
@@ -103,6 +130,7 @@ def create_app(settings: Settings, *, context: ServiceContext | None = None) -> 
         lifespan=lifespan,
     )
     problems.install(app)
+    app.add_middleware(SparqlFastPath, handlers=app.exception_handlers)  # the innermost
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

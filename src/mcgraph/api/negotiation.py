@@ -5,6 +5,7 @@ deciding each offer's weight and the route's own order breaking ties, so ``*/*``
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated
@@ -82,6 +83,12 @@ def choose(accept: str | None, offers: Sequence[Format]) -> Format | None:
     """The offer the client prefers, or None when it accepts none of them."""
     if not accept or not accept.strip():
         return offers[0]
+    return _choose(accept, tuple(offers))
+
+
+@functools.lru_cache(maxsize=512)
+def _choose(accept: str, offers: tuple[Format, ...]) -> Format | None:
+    """Clients send the same few Accept headers again and again: each is weighed once."""
     ranges = _ranges(accept)
     best, best_weight = None, 0.0
     for offer in offers:

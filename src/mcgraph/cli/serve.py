@@ -59,7 +59,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.memory:
         raise UsageError("serve needs an on-disk store (query workers read checkpoints of it)")
     if args.demo:
-        settings = _demo_store(settings, args.demo_count, args.demo_samples)
+        settings = demo_store(settings, args.demo_count, args.demo_samples)
     app = create_app(settings)
     print(
         f"mcgraph serving {settings.store} on http://{settings.host}:{settings.port}/ "
@@ -70,8 +70,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _demo_store(settings: Settings, count: int, samples: Path | None) -> Settings:
-    """A temporary store with generated credentials (and the given samples), for a first look."""
+def demo_store(settings: Settings, count: int, samples: Path | None) -> Settings:
+    """A temporary store with generated credentials, the shipped qualification frameworks (so
+    that the level crosswalks answer) and the given samples, for a first look."""
     from mcgraph.service import Service
     from mcgraph.synthetic import write_dataset
 
@@ -80,6 +81,8 @@ def _demo_store(settings: Settings, count: int, samples: Path | None) -> Setting
     write_dataset(workdir / "generated", count=count, seed=1, fmt="nquads")
     service = Service(settings)
     try:
+        schemes = service.install_frameworks()
+        print(f"demo: {len(schemes)} qualification frameworks installed", file=sys.stderr)
         summary = service.load([workdir / "generated"], source="generated")
         print(f"demo: {summary.stored} generated credentials stored", file=sys.stderr)
         if samples is not None:

@@ -1,17 +1,21 @@
-"""SPARQL queries in worker processes that can be stopped.
+"""SPARQL queries in a worker process that can be stopped.
 
 pyoxigraph cannot cancel a running query and a thread cannot be killed, so queries run in a
-small pool of processes, each with a read-only view of a checkpoint of the store (made with
-``Store.backup``, which hard-links files and is quick). A query that passes its time limit has
-its process killed (SIGKILL) and replaced; the other workers, and the server, go on answering.
-After every write the owner makes a new checkpoint; each job names the checkpoint to read, and a
-worker reopens when it changes. Each worker also has an address-space limit, so a query that
-tries to build a huge result dies alone instead of exhausting the machine.
+separate process with a read-only view of a checkpoint of the store (made with
+``Store.backup``, which hard-links files and is quick). That process runs up to ``workers``
+queries at once, in threads sharing one store and its cache (see
+:mod:`mcgraph.store.worker_process`). A query that passes its time limit has the process
+killed (SIGKILL); a standby process, started beforehand with the checkpoint open, takes over at
+once, and the queries that were running beside the runaway are sent to it again (once each) —
+so the server, and every other query, go on answering. A new standby is started at once. After
+every write the owner makes a new checkpoint; each job names the checkpoint to read, and a
+process reopens when it changes. Each process also has an address-space limit, so a query that
+tries to build a huge result dies with its process instead of exhausting the machine (if it
+was alone there, it is the one refused; else every query there is tried once more).
 
-A worker serialises the answer itself (pyoxigraph's writers, see :mod:`mcgraph.store.results`)
-and sends the bytes back in one frame over a socket pair. The event loop of the HTTP server
-waits for the frame with :meth:`QueryExecutor.answer` (no thread in between); threads call
-:meth:`QueryExecutor.run`. Both share one pool.
+All the bookkeeping runs on one event loop: the server's (a coroutine awaits
+:meth:`QueryExecutor.answer` with no thread in between), or, for an executor made outside a
+loop, a loop of its own in a thread. Threads call :meth:`QueryExecutor.run`.
 """
 
 from __future__ import annotations
@@ -19,25 +23,21 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
-import contextlib
+import itertools
 import multiprocessing
-import multiprocessing.connection
 import os
-import pickle
-import resource
-import select
 import shutil
-import struct
 import threading
 import time
+from collections.abc import Coroutine
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
-
-import pyoxigraph as ox
+from typing import Any
 
 from mcgraph.errors import McgraphError, UsageError
 from mcgraph.store.embedded import EmbeddedStore
 from mcgraph.store.results import QueryAnswer, QueryJob, ResultTooLargeError, execute
+from mcgraph.store.worker_process import FrameStream, frame, serve, write_all
 
 __all__ = [
     "QueryAnswer",
@@ -55,130 +55,38 @@ class QueryTimeoutError(McgraphError):
 
 
 class ServiceBusyError(McgraphError):
-    """No query worker became free in time, or a worker died while answering."""
+    """No query slot became free in time, or the worker died while answering."""
 
 
-# -- frames: 8-byte body length, 4-byte header length, pickled header, body ------------------
+class _Process:
+    """A worker process and the jobs it has been sent and not answered yet."""
 
-_PREFIX = struct.Struct("!QI")
-
-
-def _frame(header: object, body: bytes = b"") -> list[bytes]:
-    meta = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
-    return [_PREFIX.pack(len(body), len(meta)), meta, body]
-
-
-def _write_all(fd: int, parts: list[bytes], deadline: float | None = None) -> None:
-    """Write every part to ``fd`` (blocking or not), waiting for room until ``deadline``."""
-    views = [memoryview(p) for p in parts if p]
-    while views:
-        try:
-            written = os.writev(fd, views)
-        except BlockingIOError:
-            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-            if not select.select([], [fd], [], left)[1]:
-                raise TimeoutError("the peer does not read") from None
-            continue
-        while written and views:
-            if written >= len(views[0]):
-                written -= len(views.pop(0))
-            else:
-                views[0], written = views[0][written:], 0
-
-
-class _FrameReader:
-    """Collects one frame from the chunks read off a socket."""
-
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-        self.need = _PREFIX.size
-
-    def feed(self, chunk: bytes) -> bool:
-        """Add a chunk; True once the frame is complete."""
-        self.buffer += chunk
-        if self.need == _PREFIX.size and len(self.buffer) >= _PREFIX.size:
-            body, meta = _PREFIX.unpack_from(self.buffer)
-            self.need = _PREFIX.size + meta + body
-        return len(self.buffer) >= self.need
-
-    def message(self) -> tuple[object, bytes]:
-        _, meta = _PREFIX.unpack_from(self.buffer)
-        start = _PREFIX.size + meta
-        view = memoryview(self.buffer)
-        return pickle.loads(view[_PREFIX.size : start]), bytes(view[start:])
-
-
-# -- the worker process -------------------------------------------------------------------------
-
-
-def _worker(
-    connection: multiprocessing.connection.Connection,
-    checkpoint: str,
-    max_rows: int,
-    max_bytes: int,
-    memory_bytes: int,
-) -> None:
-    """A worker's life: open the checkpoint each job names, run the job, send back the answer.
-    The current checkpoint is opened at once, so that the first query does not wait for it."""
-    if memory_bytes > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    fd = connection.fileno()
-    os.set_blocking(fd, True)
-    current: tuple[str, ox.Store] | None = None
-    with contextlib.suppress(OSError):  # a failure shows again, and is answered, at a job
-        current = (checkpoint, ox.Store.read_only(checkpoint))
-    while True:
-        reader = _FrameReader()
-        while True:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                return
-            if reader.feed(chunk):
-                break
-        message, _ = reader.message()
-        checkpoint, job = cast(tuple[str, QueryJob], message)
-        try:
-            if current is None or current[0] != checkpoint:
-                current = (checkpoint, ox.Store.read_only(checkpoint))
-            answer = execute(current[1], job, max_rows, max_bytes)
-            parts = _frame(("ok", answer.kind, answer.count), answer.body)
-        except (UsageError, ResultTooLargeError) as error:
-            parts = _frame(("refused", type(error).__name__, str(error)))
-        except MemoryError:
-            message = "the query needs more memory than a worker may use"
-            parts = _frame(("refused", "ResultTooLargeError", message))
-        except Exception as error:  # the store or the writer failed: say so, keep the worker
-            parts = _frame(("failed", "", f"{type(error).__name__}: {error}"))
-        _write_all(fd, parts)
-
-
-class _Worker:
     def __init__(self, context: Any, *args: str | int) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, *args), daemon=True)
+        self.process = context.Process(target=serve, args=(child, *args), daemon=True)
         self.process.start()
         child.close()
         self.fd = self.connection.fileno()
         os.set_blocking(self.fd, False)
+        self.frames = FrameStream()
+        self.calls: dict[int, _Call] = {}
+        self.reading = False  # the fd is registered with the executor's loop
 
-    def stop(self) -> None:
+    def kill(self) -> None:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)
         self.connection.close()
 
 
-# -- the pool -----------------------------------------------------------------------------------
-
-#: a caller waiting for a worker: a thread (thread-safe future) or a coroutine (its loop's)
-_Waiter = concurrent.futures.Future[_Worker] | asyncio.Future[_Worker]
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
+@dataclass(eq=False)
+class _Call:
+    id: int
+    job: QueryJob
+    future: asyncio.Future[QueryAnswer]
+    process: _Process | None = None
+    timer: asyncio.TimerHandle | None = None
+    retried: bool = False
 
 
 def _expire(future: asyncio.Future[Any]) -> None:
@@ -188,7 +96,7 @@ def _expire(future: asyncio.Future[Any]) -> None:
 
 
 class QueryExecutor:
-    """A pool of query workers over checkpoints of one on-disk store."""
+    """Query slots in a worker process (and a standby) over checkpoints of one on-disk store."""
 
     def __init__(
         self,
@@ -202,28 +110,32 @@ class QueryExecutor:
         memory_bytes: int = 4 * 1024**3,
     ) -> None:
         self.store, self.checkpoints = store, checkpoints
-        self.timeout, self.max_rows, self.max_bytes = timeout, max_rows, max_bytes
-        self.memory_bytes = memory_bytes
+        self.timeout, self.slots = timeout, max(1, workers)
+        self._limits = (max_rows, max_bytes, memory_bytes)
         self._context = multiprocessing.get_context("spawn")
-        self._lock = threading.Lock()  # the pool
-        self._refresh_lock = threading.Lock()  # checkpoints (slow: not under the pool's lock)
+        self._refresh_lock = threading.Lock()
         self._generation = 0
         self._checkpoint = ""
         shutil.rmtree(checkpoints, ignore_errors=True)
         checkpoints.mkdir(parents=True)
         self.refresh()
-        self._idle: list[_Worker] = []
-        #: callers waiting for a worker, first come first served: threads and event loops
-        self._waiting: collections.deque[_Waiter] = collections.deque()
+        try:
+            self._loop = asyncio.get_running_loop()
+            self._thread: threading.Thread | None = None
+        except RuntimeError:  # no loop here (a script, a test): run one of our own
+            self._loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+            self._thread.start()
+        self._ids = itertools.count()
+        self._free = self.slots
+        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._primary = self._spawn()
+        self._standby: _Process | None = self._spawn()
         self._closed = False
-        for _ in range(max(1, workers)):
-            self._idle.append(self._spawn())
-        self.stopped = 0  # workers killed at the time limit (or lost), for monitoring
+        self.stopped = 0  # processes killed at the time limit (or lost), for monitoring
 
-    def _spawn(self) -> _Worker:
-        return _Worker(
-            self._context, self._checkpoint, self.max_rows, self.max_bytes, self.memory_bytes
-        )
+    def _spawn(self) -> _Process:
+        return _Process(self._context, self._checkpoint, self.slots, *self._limits)
 
     def refresh(self) -> None:
         """Make a new checkpoint after a write; later jobs read it. Old ones are removed."""
@@ -236,185 +148,191 @@ class QueryExecutor:
                 if old.name.isdigit() and int(old.name) < self._generation - 2:
                     shutil.rmtree(old, ignore_errors=True)
 
-    # -- handing workers out
-
-    def _claim(
-        self, loop: asyncio.AbstractEventLoop | None = None
-    ) -> tuple[_Worker | None, _Waiter | None]:
-        """An idle worker, or else a place in the queue for the next one released (a future
-        of ``loop`` for a coroutine, a thread-safe one for a thread)."""
-        with self._lock:
-            if self._closed:
-                raise ServiceBusyError("the query service is shutting down")
-            if self._idle:
-                return self._idle.pop(), None
-            waiter: _Waiter = concurrent.futures.Future() if loop is None else loop.create_future()
-            self._waiting.append(waiter)
-            return None, waiter
-
-    def _release(self, worker: _Worker) -> None:
-        """Give the worker to the longest waiting caller still waiting, or put it back."""
-        with self._lock:
-            while self._waiting:
-                waiter = self._waiting.popleft()
-                if isinstance(waiter, concurrent.futures.Future):
-                    if waiter.set_running_or_notify_cancel():
-                        waiter.set_result(worker)
-                        return
-                elif not waiter.done():
-                    if _running_loop() is waiter.get_loop():
-                        waiter.set_result(worker)
-                    else:
-                        waiter.get_loop().call_soon_threadsafe(self._hand_over, waiter, worker)
-                    return
-            if self._closed:
-                worker.stop()
-            else:
-                self._idle.append(worker)
-
-    def _hand_over(self, waiter: asyncio.Future[_Worker], worker: _Worker) -> None:
-        """In the waiter's event loop: the worker is its, unless it stopped waiting meanwhile."""
-        if waiter.done():
-            self._release(worker)
-        else:
-            waiter.set_result(worker)
-
-    @staticmethod
-    def _busy() -> ServiceBusyError:
-        return ServiceBusyError("every query worker is busy; try again shortly")
-
-    def _message(self, job: QueryJob) -> list[bytes]:
-        return _frame((self._checkpoint, job))
-
-    def _outcome(self, header: Any, body: bytes) -> QueryAnswer:
-        status, kind, detail = header
-        if status == "ok":
-            return QueryAnswer(kind, body, detail)
-        if status == "refused":
-            raise (ResultTooLargeError if kind == "ResultTooLargeError" else UsageError)(detail)
-        raise ServiceBusyError(f"the query could not be answered: {detail}")
-
-    def _replace(self, worker: _Worker) -> None:
-        self.stopped += 1
-        worker.stop()
-        self._release(self._spawn())
-
-    # -- for threads
-
-    def run(self, job: QueryJob) -> QueryAnswer:
-        """Answer one query in a worker (blocking); stop the worker at the time limit."""
-        worker, waiter = self._claim()
-        if isinstance(waiter, concurrent.futures.Future):
-            try:
-                worker = waiter.result(timeout=self.timeout)
-            except concurrent.futures.TimeoutError:
-                if waiter.cancel():
-                    raise self._busy() from None
-                worker = waiter.result()
-        assert worker is not None
-        deadline = time.monotonic() + self.timeout
-        reader = _FrameReader()
-        try:
-            _write_all(worker.fd, self._message(job), deadline)
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([worker.fd], [], [], left)[0]:
-                    raise TimeoutError
-                try:
-                    chunk = os.read(worker.fd, 1 << 20)
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    raise EOFError
-                if reader.feed(chunk):
-                    break
-        except TimeoutError:
-            self._replace(worker)
-            raise self._timed_out() from None
-        except (EOFError, OSError):
-            self._replace(worker)
-            raise self._lost() from None
-        self._release(worker)
-        return self._outcome(*reader.message())
-
-    def _timed_out(self) -> QueryTimeoutError:
-        return QueryTimeoutError(f"the query ran longer than {self.timeout:g} s and was stopped")
-
-    @staticmethod
-    def _lost() -> ServiceBusyError:
-        return ServiceBusyError("the query worker stopped while answering (out of memory?)")
-
-    # -- for the event loop
+    # -- the callers' side
 
     async def answer(self, job: QueryJob) -> QueryAnswer:
-        """Answer one query in a worker without blocking the event loop; stop the worker at
-        the time limit (or when the caller is cancelled, since its answer is no longer wanted).
-        """
-        loop = asyncio.get_running_loop()
-        worker, waiter = self._claim(loop)
-        if isinstance(waiter, asyncio.Future):
-            timer = loop.call_later(self.timeout, _expire, waiter)
-            try:
-                worker = await waiter
-            except TimeoutError:
-                raise self._busy() from None
-            except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                    self._release(waiter.result())  # handed over as the caller was cancelled
-                raise
-            finally:
-                timer.cancel()
-        assert worker is not None
-        fd = worker.fd
-        done: asyncio.Future[None] = loop.create_future()
-        reader = _FrameReader()
+        """Answer one query without blocking the event loop; stop it at the time limit."""
+        if asyncio.get_running_loop() is self._loop:
+            return await self._answer(job)
+        return await asyncio.wrap_future(self._submit(self._answer(job)))
 
-        def readable() -> None:
-            failure: OSError | None = None
-            try:
-                chunk = os.read(fd, 1 << 20)
-            except BlockingIOError:
-                return
-            except OSError as error:
-                chunk, failure = b"", error
-            if done.done():
-                return
-            if not chunk:
-                done.set_exception(failure or EOFError())
-            elif reader.feed(chunk):
-                done.set_result(None)
+    def run(self, job: QueryJob) -> QueryAnswer:
+        """Answer one query (from a thread, never the loop's own: it blocks)."""
+        return self._submit(self._answer(job)).result()
 
+    def _submit(
+        self, work: Coroutine[Any, Any, QueryAnswer]
+    ) -> concurrent.futures.Future[QueryAnswer]:
+        return asyncio.run_coroutine_threadsafe(work, self._loop)
+
+    # -- on the loop
+
+    async def _answer(self, job: QueryJob) -> QueryAnswer:
+        await self._acquire()
         try:
-            _write_all(fd, self._message(job), time.monotonic() + self.timeout)
-            loop.add_reader(fd, readable)
-            timer = loop.call_later(self.timeout, _expire, done)
-            try:
-                await done
-            finally:
-                timer.cancel()
-                loop.remove_reader(fd)
+            call = _Call(next(self._ids), job, self._loop.create_future())
+            self._send(call)
+            return await call.future
+        finally:
+            self._release()
+
+    async def _acquire(self) -> None:
+        """A query slot, waiting (first come, first served) up to the time limit."""
+        if self._closed:
+            raise ServiceBusyError("the query service is shutting down")
+        if self._free and not self._waiting:
+            self._free -= 1
+            return
+        turn: asyncio.Future[None] = self._loop.create_future()
+        self._waiting.append(turn)
+        timer = self._loop.call_later(self.timeout, _expire, turn)
+        try:
+            await turn
         except TimeoutError:
-            await asyncio.to_thread(self._replace, worker)
-            raise self._timed_out() from None
-        except (EOFError, OSError):
-            await asyncio.to_thread(self._replace, worker)
-            raise self._lost() from None
+            raise ServiceBusyError("every query slot is busy; try again shortly") from None
         except asyncio.CancelledError:
-            threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+            if turn.done() and not turn.cancelled() and turn.exception() is None:
+                self._release()  # the slot came as the caller gave up: pass it on
             raise
-        self._release(worker)
-        return self._outcome(*reader.message())
+        finally:
+            timer.cancel()
+
+    def _release(self) -> None:
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._free += 1
+
+    def _send(self, call: _Call) -> None:
+        """Send a call to the primary process and start (or restart) its clock."""
+        process = self._primary
+        call.process = process
+        process.calls[call.id] = call
+        if not process.reading:
+            self._loop.add_reader(process.fd, self._readable, process)
+            process.reading = True
+        if call.timer is not None:
+            call.timer.cancel()
+        call.timer = self._loop.call_later(self.timeout, self._overdue, call)
+        message = frame((call.id, self._checkpoint, call.job))
+        try:
+            write_all(process.fd, message, time.monotonic() + 5)
+        except (OSError, TimeoutError):  # the process was gone already: nobody's fault
+            self._lose(process, None, suspect=False)
+
+    def _readable(self, process: _Process) -> None:
+        try:
+            chunk = os.read(process.fd, 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self._lose(process, None)
+            return
+        process.frames.feed(chunk)
+        while (got := process.frames.next()) is not None:
+            (call_id, status, kind, detail), body = got
+            call = process.calls.pop(call_id, None)
+            if call is None:
+                continue
+            if call.timer is not None:
+                call.timer.cancel()
+            if not call.future.done():  # else its caller has gone
+                self._settle(call.future, status, kind, detail, body)
+
+    @staticmethod
+    def _settle(
+        future: asyncio.Future[QueryAnswer], status: str, kind: str, detail: Any, body: bytes
+    ) -> None:
+        if status == "ok":
+            future.set_result(QueryAnswer(kind, body, detail))
+        elif status == "refused":
+            error = ResultTooLargeError if kind == "ResultTooLargeError" else UsageError
+            future.set_exception(error(detail))
+        else:
+            future.set_exception(ServiceBusyError(f"the query could not be answered: {detail}"))
+
+    def _overdue(self, call: _Call) -> None:
+        """The time limit: the call's process is killed (even if its caller has gone: the query
+        would hold a thread there for ever), the call refused."""
+        process = call.process
+        if process is None or process.calls.get(call.id) is not call:
+            return  # answered meanwhile
+        if not call.future.done():
+            call.future.set_exception(
+                QueryTimeoutError(f"the query ran longer than {self.timeout:g} s and was stopped")
+            )
+        self._lose(process, call)
+
+    def _lose(self, process: _Process, culprit: _Call | None, *, suspect: bool = True) -> None:
+        """Kill a process, put the standby in its place and start a new standby; the calls that
+        were running there beside the culprit are sent again, once. Without a known culprit
+        (the process died: out of memory?), a call alone there is taken for the culprit."""
+        if process.reading:
+            self._loop.remove_reader(process.fd)
+            process.reading = False
+        for call in process.calls.values():
+            if call.timer is not None:
+                call.timer.cancel()
+        calls = [c for c in process.calls.values() if c is not culprit and not c.future.done()]
+        process.calls.clear()
+        process.process.kill()
+        self._loop.run_in_executor(None, process.kill)  # reap it without holding up the loop
+        self.stopped += 1
+        if process is self._primary:
+            standby = self._standby
+            alive = standby is not None and standby.process.is_alive()
+            self._primary = standby if alive and standby is not None else self._spawn()
+            self._standby = None if self._closed else self._spawn()
+        elif process is self._standby:
+            self._standby = None if self._closed else self._spawn()
+        if culprit is None and suspect and len(calls) == 1:
+            calls[0].retried = True
+        for call in calls:
+            if call.retried or self._closed:
+                call.future.set_exception(
+                    ServiceBusyError("the query worker stopped while answering (out of memory?)")
+                )
+            else:
+                call.retried = True
+                self._send(call)
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-            while self._waiting:
-                waiter = self._waiting.popleft()
-                if isinstance(waiter, concurrent.futures.Future):
-                    waiter.cancel()
-                else:
-                    waiter.get_loop().call_soon_threadsafe(waiter.cancel)
-        for worker in idle:
-            worker.stop()
+        """Stop the processes (refusing what they were doing) and remove the checkpoints."""
+        try:
+            on_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop or not self._loop.is_running():
+            self._shutdown()
+        else:
+            asyncio.run_coroutine_threadsafe(self._shutdown_async(), self._loop).result(30)
+        if self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+            self._loop.close()
         shutil.rmtree(self.checkpoints, ignore_errors=True)
+
+    async def _shutdown_async(self) -> None:
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        self._closed = True
+        while self._waiting:
+            self._waiting.popleft().cancel()
+        for process in (self._primary, self._standby):
+            if process is None:
+                continue
+            if process.reading and not self._loop.is_closed():
+                self._loop.remove_reader(process.fd)
+                process.reading = False
+            for call in process.calls.values():
+                if call.timer is not None:
+                    call.timer.cancel()
+                if not call.future.done():
+                    call.future.set_exception(ServiceBusyError("the query service stopped"))
+            process.calls.clear()
+            process.kill()
