@@ -118,25 +118,42 @@ def discover(store_path: Path) -> dict[str, str]:
     return found
 
 
+GROUP_BY = re.compile(r"\bGROUP\s+BY\b([^{}]*?)(\bHAVING\b|\bORDER\b|\bLIMIT\b|$)", re.I)
+
+
 def substituted(text: str, terms: dict[str, str]) -> str:
     """``text`` with each variable of ``terms`` replaced by its term, as a substitution binds it
-    (oxigraph serve binds no parameters over HTTP): in the pattern, the term itself; in the
-    projection, ``(term AS ?var)`` — or, where the query groups by the variable, in the GROUP BY."""
-    select = re.search(r"\bSELECT\b(.*?)\bWHERE\b", text, flags=re.S | re.I)
-    if select is None:
-        raise ValueError("not a SELECT query")
+    (oxigraph serve binds no parameters over HTTP): in a pattern, the term itself; in the
+    projection, ``(term AS ?var)`` — or, where the query groups by the variable, in the GROUP
+    BY; a subquery's projection drops it."""
     end = text.rindex("}") + 1
-    projection, body, tail = select.group(1), text[select.end(1) : end], text[end:]
+    tail = text[end:]
+    pieces, at, grouped = [], 0, set()
+    group = GROUP_BY.search(tail)
     for name, term in terms.items():
         variable = re.compile(rf"[?$]{re.escape(name)}\b")
-        body = variable.sub(term, body)
-        group = re.search(r"\bGROUP\s+BY\b([^{}]*?)(\bHAVING\b|\bORDER\b|\bLIMIT\b|$)", tail, re.I)
         if group and variable.search(group.group(1)):
+            grouped.add(name)
             keys = variable.sub(f"({term} AS ?{name})", group.group(1), count=1)
             tail = tail[: group.start(1)] + keys + tail[group.end(1) :]
-        else:
-            projection = variable.sub(f"({term} AS ?{name})", projection)
-    return text[: select.start(1)] + projection + body + tail
+            group = GROUP_BY.search(tail)
+    projections = list(re.finditer(r"\bSELECT\b(.*?)\bWHERE\b", text[:end], flags=re.S | re.I))
+    for index, select in enumerate(projections):
+        pieces.append(_replace(text[at : select.start(1)], terms, "{term}"))
+        # the query's own projection binds the variable; a subquery's need not project it
+        form = "({term} AS ?{name})" if index == 0 else ""
+        pieces.append(_replace(select.group(1), terms, form, keep=grouped if index == 0 else set()))
+        at = select.end(1)
+    pieces.append(_replace(text[at:end], terms, "{term}"))
+    return "".join(pieces) + tail
+
+
+def _replace(text: str, terms: dict[str, str], form: str, keep: set[str] = frozenset()) -> str:
+    for name, term in terms.items():
+        if name not in keep:
+            replacement = form.format(term=term, name=name)
+            text = re.sub(rf"[?$]{re.escape(name)}\b", lambda _, r=replacement: r, text)
+    return text
 
 
 def bound_text(query: NamedQuery, values: dict[str, str]) -> str | None:

@@ -108,6 +108,9 @@ def test_changes_since_lists_what_came_after_and_not_before(feed: dict[str, Any]
     assert stored == set(feed["new"])
     assert not stored & set(feed["old"])
     assert deleted == {feed["deleted"]}
+    (gone,) = [i for i in data["items"] if i["change"] == "deleted"]
+    assert gone["topic"] and not gone.get("checksum")  # the tombstone's topic, no checksum
+    assert all(i["topic"] for i in data["items"])
     item = next(i for i in data["items"] if i["change"] == "stored")
     assert item["source"] == "beta" and item["checksum"] and item["topic"]
     record = httpx.get(f"{feed['base']}{item['document']}")
