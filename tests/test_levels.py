@@ -299,3 +299,18 @@ def test_the_demo_store_answers_level_crosswalks(settings: Settings, tmp_path: P
     finally:
         service.close()
         shutil.rmtree(demo.store.parent, ignore_errors=True)
+
+
+def test_serve_demo_serves_the_frameworks_and_removes_its_store_on_exit(tmp_path: Path) -> None:
+    """The one-command first look: frameworks and crosswalks answer over HTTP, and stopping the
+    server (SIGTERM) takes the demo's temporary store with it."""
+    args = ("--demo", "--demo-count", "30")
+    with running_server(
+        tmp_path / "unused", extra_env={"TMPDIR": str(tmp_path)}, args=args
+    ) as base:
+        assert list(tmp_path.glob("mcgraph-demo-*"))
+        frameworks = httpx.get(f"{base}/api/frameworks", timeout=30).json()
+        assert "ie-nfq" in {f["identifier"] for f in frameworks}
+        answer = httpx.get(f"{base}/api/levels/crosswalk", params={"level": "ie-nfq:7"}, timeout=30)
+        assert answer.status_code == 200 and answer.json()["level"] == IE7
+    assert not list(tmp_path.glob("mcgraph-demo-*"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -66,8 +68,20 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         f"(SPARQL /sparql, API /api, docs /docs)",
         file=sys.stderr,
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    if args.demo:
+        # uvicorn re-raises SIGTERM after its shutdown: exit through Python, so that the
+        # demo's temporary store is removed below
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        if args.demo:  # the demo's temporary store goes with the server
+            shutil.rmtree(settings.store.parent, ignore_errors=True)
     return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def demo_store(settings: Settings, count: int, samples: Path | None) -> Settings:
