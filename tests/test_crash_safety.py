@@ -39,7 +39,7 @@ import pytest
 from mcgraph.cli import main
 from mcgraph.contexts import ContextResolver
 from mcgraph.documents import RdfDocument
-from mcgraph.ingest import SPDX, document_identifier, graph_iri
+from mcgraph.ingest import document_identifier, graph_iri
 from mcgraph.loaders.sources import read_inputs
 from mcgraph.personal import split_personal
 from mcgraph.repository import METADATA_GRAPH_PATH
@@ -48,7 +48,7 @@ from mcgraph.settings import Settings
 from mcgraph.store import EmbeddedStore, StoreError
 from mcgraph.synthetic import write_dataset
 from mcgraph.validation import detect_profile
-from mcgraph.vocab import DCAT, MCG
+from mcgraph.vocab import DCAT, MCG, SPDX
 
 SALT = "crash-safety-salt"
 SEED = 4242

@@ -33,7 +33,15 @@ from mcgraph.errors import (
 from mcgraph.settings import Settings
 from mcgraph.vocab import RDF
 
-__all__ = ["FORMATS", "RdfDocument", "guess_format", "read_document", "read_path", "to_nquads"]
+__all__ = [
+    "FORMATS",
+    "MEDIA_TYPES",
+    "RdfDocument",
+    "guess_format",
+    "read_document",
+    "read_path",
+    "to_nquads",
+]
 
 _RDF_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
     "jsonld": pyoxigraph.RdfFormat.JSON_LD,
@@ -45,6 +53,17 @@ _RDF_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
 }
 #: The format names accepted everywhere (CLI, API, settings).
 FORMATS: tuple[str, ...] = tuple(_RDF_FORMATS)
+#: the RDF media types (a Content-Type, parameters aside) and the format read_document reads
+MEDIA_TYPES: dict[str, str] = {
+    "application/ld+json": "jsonld",
+    "application/json": "jsonld",
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/n-triples": "ntriples",
+    "application/n-quads": "nquads",
+    "application/trig": "trig",
+    "application/rdf+xml": "rdfxml",
+}
 
 _EXTENSIONS = {
     ".jsonld": "jsonld",

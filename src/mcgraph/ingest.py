@@ -38,7 +38,6 @@ from mcgraph.elements import profile_named
 from mcgraph.errors import DocumentError, UsageError
 from mcgraph.ingest_writer import (
     DEFAULT_BATCH_SIZE,
-    SPDX,
     Batch,
     BatchWriter,
     Record,
@@ -59,7 +58,6 @@ from mcgraph.vocab import ELM, RDF
 __all__ = [
     "CHUNK_SIZE",
     "DEFAULT_BATCH_SIZE",
-    "SPDX",
     "IngestSummary",
     "Ingestor",
     "Outcome",

@@ -22,9 +22,8 @@ from types import TracebackType
 
 from mcgraph.feed import tombstone_update
 from mcgraph.repository import Repository
-from mcgraph.vocab import DC, DCAT, FOAF, MCG, PROV, RDF, XSD
+from mcgraph.vocab import DC, DCAT, FOAF, MCG, PROV, RDF, SPDX, XSD
 
-SPDX = "http://spdx.org/rdf/terms#"
 #: Documents per atomic batch when the caller does not say (`mcgraph load --batch-size`):
 #: each batch costs a bulk load whose price grows with the store, so fewer, larger ones.
 DEFAULT_BATCH_SIZE = 1000

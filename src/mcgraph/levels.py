@@ -26,11 +26,10 @@ from mcgraph.documents import to_nquads
 from mcgraph.errors import NotFoundError, UsageError
 from mcgraph.frameworks import FrameworkDocument, read_framework, shipped_framework_files
 from mcgraph.validation.report import ValidationResult
-from mcgraph.vocab import DC, DCAT, ELM, FOAF, MCG, PROV, RDF, SKOS, XSD
+from mcgraph.vocab import DC, DCAT, ELM, FOAF, MCG, PROV, RDF, SKOS, SPDX, XSD
 
 EQF = "http://data.europa.eu/snb/eqf/"
 EQF_SCHEME = EQF + "25831c2"
-SPDX = "http://spdx.org/rdf/terms#"
 _EQF_LEVEL = ox.NamedNode(ELM + "EQFLevel")
 _NQF_LEVEL = ox.NamedNode(ELM + "NQFLevel")
 _BODY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

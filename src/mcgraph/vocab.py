@@ -15,6 +15,7 @@ ADMS = "http://www.w3.org/ns/adms#"
 ROV = "http://www.w3.org/ns/regorg#"
 PROV = "http://www.w3.org/ns/prov#"
 DCAT = "http://www.w3.org/ns/dcat#"
+SPDX = "http://spdx.org/rdf/terms#"
 OWL = "http://www.w3.org/2002/07/owl#"
 #: mcgraph's own terms, minted only where ELM has none (documented in ontology/mcgraph.ttl).
 MCG = "https://w3id.org/mcgraph/ns#"

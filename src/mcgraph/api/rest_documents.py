@@ -36,28 +36,16 @@ from mcgraph.api.rest_support import (
     resource_id,
     select,
 )
-from mcgraph.documents import RdfDocument, read_document
+from mcgraph.documents import MEDIA_TYPES, RdfDocument, read_document
 from mcgraph.ingest import document_identifier, graph_iri
 from mcgraph.loaders import openbadges
 from mcgraph.validation import detect_profile, reports_json
-from mcgraph.vocab import DC, FOAF, MCG, PROV
+from mcgraph.vocab import DC, FOAF, MCG, PROV, SPDX
 
 router = APIRouter(route_class=CachedRoute, tags=["Documents"])
 Profile = Literal["auto", "issued", "specification"]
-SPDX = "http://spdx.org/rdf/terms#"
 #: Content-Type → the format read_document reads; absent or generic types are sniffed
-UPLOADS = {
-    "application/ld+json": "jsonld",
-    "application/json": "jsonld",
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "application/n-quads": "nquads",
-    "application/trig": "trig",
-    "application/rdf+xml": "rdfxml",
-    "application/xml": "rdfxml",
-    "text/xml": "rdfxml",
-}
+UPLOADS = {**MEDIA_TYPES, "application/xml": "rdfxml", "text/xml": "rdfxml"}
 SNIFFED = ("", "application/octet-stream", "text/plain")
 _BODY = {
     "content": {media: {"schema": {"type": "string"}} for media in UPLOADS},

@@ -26,29 +26,18 @@ from urllib.parse import quote, urljoin
 import pyoxigraph as ox
 
 from mcgraph.contexts import ContextResolver
-from mcgraph.documents import read_document
+from mcgraph.documents import MEDIA_TYPES, read_document
 from mcgraph.errors import DocumentError
 from mcgraph.harvest.http import Fetcher, FetchError, Response
 from mcgraph.harvest.sources import Source
 from mcgraph.harvest.state import Entry
 from mcgraph.settings import Settings
-from mcgraph.vocab import DCAT, MCG
+from mcgraph.vocab import DCAT, MCG, SPDX
 
 __all__ = ["Fetched", "Item", "Kind", "make_kind"]
 
-SPDX = "http://spdx.org/rdf/terms#"
 _RESULTS = "application/sparql-results+json"
 _RDF_ACCEPT = "text/turtle, application/n-triples;q=0.9, application/ld+json;q=0.8"
-_MEDIA_FORMATS = {
-    "application/ld+json": "jsonld",
-    "application/json": "jsonld",
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "application/n-quads": "nquads",
-    "application/trig": "trig",
-    "application/rdf+xml": "rdfxml",
-}
 _PEER_LIST = f"""PREFIX spdx: <{SPDX}>
 SELECT ?graph ?sum ?conforms WHERE {{
   ?graph a <{DCAT}CatalogRecord> ; spdx:checksum/spdx:checksumValue ?sum .
@@ -264,7 +253,7 @@ def _format(media: str | None) -> str | None:
     if not media:
         return None
     bare = media.split(";")[0].strip().lower().rsplit("/media-types/", 1)[-1]
-    return _MEDIA_FORMATS.get(bare)
+    return MEDIA_TYPES.get(bare)
 
 
 def _fingerprint(hashes: str) -> str:

@@ -14,10 +14,9 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mcgraph.ingest import SPDX
 from mcgraph.repository import Repository
 from mcgraph.store import Iri
-from mcgraph.vocab import MCG, PROV, RDF, XSD
+from mcgraph.vocab import MCG, PROV, RDF, SPDX, XSD
 
 __all__ = ["Entry", "load_state", "save_state", "state_graph"]
 
