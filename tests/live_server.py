@@ -4,6 +4,7 @@ over a store directory the test chooses, stopped when the test is done."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,6 +16,11 @@ from pathlib import Path
 import httpx
 
 TOKEN = "test-write-token"
+
+
+def oxigraph_binary() -> str:
+    """The Oxigraph server of the PyPI package ``oxigraph`` (on PATH, or beside this Python)."""
+    return shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
 
 
 def free_port() -> int:

@@ -6,10 +6,8 @@ that hangs is stopped at the query timeout."""
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live_server import free_port, running_server
+from live_server import free_port, oxigraph_binary, running_server
 from mcgraph.cli import main
 from mcgraph.sparql_guard import QueryRefusedError, check_query, check_update
 from mcgraph.synthetic import write_dataset
@@ -74,16 +72,12 @@ class Listener:
             connection.close()
 
 
-def _oxigraph() -> str:
-    return shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-
-
 @contextmanager
 def oxigraph_endpoint(location: Path, turtle: str) -> Iterator[str]:
     """``oxigraph serve`` on a loopback port, loaded with ``turtle``; yields its query URL."""
     port = free_port()
     process = subprocess.Popen(
-        [_oxigraph(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

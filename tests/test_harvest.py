@@ -13,7 +13,6 @@ import logging
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live_server import TOKEN, free_port, running_server
+from live_server import TOKEN, free_port, oxigraph_binary, running_server
 from mcgraph.cli import main
 from mcgraph.errors import ConfigurationError
 from mcgraph.harvest.harvester import harvest_source
@@ -171,9 +170,8 @@ def _key(iri: str) -> str:
 
 @contextlib.contextmanager
 def oxigraph_server(location: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     process = subprocess.Popen(
-        [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -220,7 +218,7 @@ def test_oxigraph_endpoint_and_a_source_that_goes_down(
     location = tmp_path / "oxigraph"
     loaded = subprocess.run(
         [
-            shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph"),
+            oxigraph_binary(),
             "load",
             "--location",
             str(location),
